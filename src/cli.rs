@@ -160,8 +160,12 @@ fn preview(
         None => {
             let fetcher = Fetcher::new(FetchOptions::from_settings(&config.settings))?;
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            let scrape = runtime.block_on(crate::schedule::scrape::scrape_feed(&fetcher, site, feed, now))?;
-            (scrape.page_url, scrape.extraction)
+            let hints = crate::schedule::scrape::ScrapeHints::default();
+            let outcome = runtime.block_on(crate::schedule::scrape::scrape_feed(&fetcher, site, feed, now, &hints))?;
+            match outcome {
+                crate::schedule::scrape::ScrapeOutcome::Scraped(scrape) => (scrape.page_url, scrape.extraction),
+                crate::schedule::scrape::ScrapeOutcome::NotModified => bail!("the page answered 304 Not Modified to a request without validators"),
+            }
         }
     };
 

@@ -73,6 +73,30 @@ pub fn compile_settings(reporter: &mut Reporter, raw: &RawSettings) -> Settings 
             settings.max_items_per_feed = max_items;
         }
     }
+    if let Some(max_attempts) = raw.limits.max_attempts {
+        if !(1..=10).contains(&max_attempts) {
+            reporter.error(&limits.key("max_attempts"), "must be between 1 and 10");
+        } else {
+            settings.max_attempts = max_attempts;
+        }
+    }
+    if let Some(concurrency) = raw.limits.per_host_concurrency {
+        if concurrency == 0 {
+            reporter.error(&limits.key("per_host_concurrency"), "must be at least 1");
+        } else {
+            settings.per_host_concurrency = concurrency as usize;
+        }
+    }
+    if let Some(interval) = compile_duration(reporter, &limits.key("per_host_interval"), raw.limits.per_host_interval.as_deref(), Duration::ZERO) {
+        settings.per_host_interval = interval;
+    }
+    if let Some(concurrency) = raw.limits.article_concurrency {
+        if concurrency == 0 {
+            reporter.error(&limits.key("article_concurrency"), "must be at least 1");
+        } else {
+            settings.article_concurrency = concurrency as usize;
+        }
+    }
     settings
 }
 
@@ -138,6 +162,31 @@ pub fn compile_site(reporter: &mut Reporter, raw: &RawSite, default_id: &str, so
         }
     }
 
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for (name, value) in &raw.headers {
+        let valid_name = !name.is_empty() && name.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte));
+        if !valid_name {
+            reporter.error(&root.key("headers").key(name), format!("{name:?} is not a valid HTTP header name"));
+        } else if value.chars().any(|character| character.is_control()) {
+            reporter.error(&root.key("headers").key(name), "header values may not contain control characters or newlines");
+        } else {
+            headers.push((name.clone(), value.clone()));
+        }
+    }
+    if !raw.cookies.is_empty() {
+        let cookie = raw.cookies.iter().map(|(name, value)| format!("{name}={value}")).collect::<Vec<_>>().join("; ");
+        if cookie.chars().any(|character| character.is_control()) {
+            reporter.error(&root.key("cookies"), "cookies may not contain control characters or newlines");
+        } else {
+            headers.push(("Cookie".to_owned(), cookie));
+        }
+    }
+    let article = match &raw.article {
+        Some(article_fields) => compile_article_fields(reporter, article_fields),
+        None => Fields::default(),
+    };
+    let obey_robots = raw.robots.unwrap_or(true);
+
     let home = home?;
     if !id_valid {
         return None;
@@ -150,6 +199,9 @@ pub fn compile_site(reporter: &mut Reporter, raw: &RawSite, default_id: &str, so
         timezone,
         refresh,
         user_agent: raw.user_agent.clone(),
+        headers,
+        obey_robots,
+        article,
         feeds,
         source_file: source_file.to_owned(),
     })
@@ -289,6 +341,7 @@ fn compile_feed(
         exclude,
         refresh,
         fields,
+        complete: raw.complete,
         date_formats: raw_site.date_formats.clone(),
     })
 }
@@ -306,7 +359,20 @@ fn compile_fields(reporter: &mut Reporter, feed_path: &KeyPath, site_fields: &Ra
         };
         *fields.slot(field_name) = compile_field(reporter, &path, field_name, raw_field);
     }
-    check_template_cycles(reporter, feed_path, &fields);
+    check_template_cycles(reporter, &feed_path.key("fields"), &fields);
+    fields
+}
+
+/// The site's `[article]` fields: relative to the whole page, no title/link required.
+fn compile_article_fields(reporter: &mut Reporter, raw: &RawFields) -> Fields {
+    let mut fields = Fields::default();
+    for field_name in FieldName::ALL {
+        if let Some(raw_field) = raw_field(raw, field_name) {
+            let path = KeyPath::root().key("article").key(field_name.as_str());
+            *fields.slot(field_name) = compile_field(reporter, &path, field_name, raw_field);
+        }
+    }
+    check_template_cycles(reporter, &KeyPath::root().key("article"), &fields);
     fields
 }
 
@@ -326,7 +392,7 @@ fn raw_field(fields: &RawFields, name: FieldName) -> Option<&RawField> {
 }
 
 /// Templates may read other fields, but not in a circle (title -> summary -> title).
-fn check_template_cycles(reporter: &mut Reporter, feed_path: &KeyPath, fields: &Fields) {
+fn check_template_cycles(reporter: &mut Reporter, fields_path: &KeyPath, fields: &Fields) {
     fn references(fields: &Fields, name: FieldName) -> Vec<FieldName> {
         fields
             .get(name)
@@ -349,7 +415,7 @@ fn check_template_cycles(reporter: &mut Reporter, feed_path: &KeyPath, fields: &
         while let Some(next) = stack.pop() {
             if next == start {
                 reporter.error(
-                    &feed_path.key("fields").key(start.as_str()),
+                    &fields_path.key(start.as_str()),
                     format!("the template of `{}` refers back to itself through other fields", start.as_str()),
                 );
                 break;

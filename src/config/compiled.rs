@@ -20,6 +20,10 @@ pub struct Settings {
     pub max_page_bytes: u64,
     pub request_timeout: Duration,
     pub max_items_per_feed: u32,
+    pub max_attempts: u32,
+    pub per_host_concurrency: usize,
+    pub per_host_interval: Duration,
+    pub article_concurrency: usize,
 }
 
 impl Default for Settings {
@@ -32,6 +36,10 @@ impl Default for Settings {
             max_page_bytes: 5_000_000,
             request_timeout: Duration::from_secs(30),
             max_items_per_feed: 500,
+            max_attempts: 3,
+            per_host_concurrency: 2,
+            per_host_interval: Duration::from_secs(1),
+            article_concurrency: 4,
         }
     }
 }
@@ -70,6 +78,11 @@ pub struct Site {
     pub timezone: chrono_tz::Tz,
     pub refresh: Option<Duration>,
     pub user_agent: Option<String>,
+    /// Extra headers, cookies already folded into one `Cookie` header.
+    pub headers: Vec<(String, String)>,
+    pub obey_robots: bool,
+    /// Selectors for article pages (fields relative to the whole page), for `complete` feeds.
+    pub article: Fields,
     pub feeds: Vec<Feed>,
     /// The file it came from, for messages.
     pub source_file: PathBuf,
@@ -91,6 +104,8 @@ pub struct Feed {
     pub exclude: Option<Filter>,
     pub refresh: Option<Duration>,
     pub fields: Fields,
+    /// Visit each new item's page to fill what the list lacked.
+    pub complete: bool,
     /// The site's `date_formats`, tried after a date field's own formats.
     pub date_formats: Vec<String>,
 }

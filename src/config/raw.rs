@@ -34,6 +34,14 @@ pub struct RawLimits {
     pub request_timeout: Option<String>,
     /// Items kept per feed in the store. Default 500.
     pub max_items_per_feed: Option<u32>,
+    /// Attempts per request on timeouts, connection errors, 429 and 5xx (1 = no retries). Default 3.
+    pub max_attempts: Option<u32>,
+    /// Requests in flight to one host at most. Default 2.
+    pub per_host_concurrency: Option<u32>,
+    /// Minimum gap between two requests to one host, e.g. `"1s"`. Default `1s`.
+    pub per_host_interval: Option<String>,
+    /// Article pages fetched at once when completing items (across all sites). Default 4.
+    pub article_concurrency: Option<u32>,
 }
 
 /// `config/sites/<site>.toml`: one site and the feeds made from it.
@@ -54,6 +62,18 @@ pub struct RawSite {
     pub refresh: Option<String>,
     /// User-Agent for this site only.
     pub user_agent: Option<String>,
+    /// Extra request headers for this site, e.g. `{ "Accept-Language" = "en" }`.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Cookies sent to this site, e.g. `{ consent = "yes" }`.
+    #[serde(default)]
+    pub cookies: BTreeMap<String, String>,
+    /// Obey the site's robots.txt. Default `true`; set `false` only if you have the right to ignore it.
+    pub robots: Option<bool>,
+    /// How this site's article pages read, for feeds with `complete = true`: the same field language,
+    /// relative to the whole page. Fields left out (or matching nothing) fall back to what the page
+    /// declares (JSON-LD, OpenGraph, meta tags).
+    pub article: Option<RawFields>,
     /// Date formats (strftime, e.g. `"%B %d, %Y"`) tried by every date field of this site, after the field's own.
     #[serde(default)]
     pub date_formats: Vec<String>,
@@ -106,6 +126,10 @@ pub struct RawFeed {
     /// How to read each item; a key here replaces the same key of the site's `[fields]`.
     #[serde(default)]
     pub fields: RawFields,
+    /// Visit each new item's own page once and fill what the list lacked (date, summary, content,
+    /// author, image, categories), using the site's `[article]` fields and the page's metadata.
+    #[serde(default)]
+    pub complete: bool,
     /// Set to `false` when this feed's items look nothing like the site's usual list items (a ranking
     /// block, say): then only this feed's own `fields` apply. Default `true`.
     pub inherit_fields: Option<bool>,

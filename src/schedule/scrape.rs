@@ -1,15 +1,16 @@
-//! One scrape of one feed: fetch its page, follow to the page that holds the list if the feed says so,
-//! and extract. The seam between IO (fetch) and the pure core (extract).
+//! One scrape of one feed: fetch its page (conditionally, when validators are known), follow to the
+//! page that holds the list if the feed says so, and extract. The seam between IO (fetch) and the
+//! pure core (extract).
 
 use chrono::{DateTime, Utc};
 use url::Url;
 
 use crate::config::{Feed, Site};
 use crate::extract::{ExtractContext, Extraction, extract_feed, follow_link};
-use crate::fetch::{FetchError, Fetcher};
+use crate::fetch::{FetchError, FetchOutcome, Fetcher, RequestOptions, Validators};
 
 /// Why a scrape produced nothing usable. The feed's stored items stay; this is what the status shows.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ScrapeError {
     /// The page (or the followed page) could not be fetched.
     #[error(transparent)]
@@ -19,23 +20,71 @@ pub enum ScrapeError {
     Follow(String),
 }
 
-/// The outcome of a scrape: the page the items were read from and what extraction found.
+/// The outcome of a scrape that brought a page.
 #[derive(Debug, Clone)]
 pub struct Scrape {
+    /// The page the items were read from (after redirects and `follow`).
     pub page_url: Url,
+    pub page_bytes: usize,
+    /// Validators of the feed's own URL, to store for the next conditional request.
+    pub validators: Validators,
     pub extraction: Extraction,
 }
 
-/// Fetch and extract one feed now.
-pub async fn scrape_feed(fetcher: &Fetcher, site: &Site, feed: &Feed, now: DateTime<Utc>) -> Result<Scrape, ScrapeError> {
-    let user_agent = site.user_agent.as_deref();
-    let mut page = fetcher.fetch_page(&feed.url, user_agent).await?;
+/// A conditional scrape may learn that nothing changed.
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // one per refresh, moved once
+pub enum ScrapeOutcome {
+    Scraped(Scrape),
+    /// The feed's page answered 304: the stored items are still current.
+    NotModified,
+}
+
+/// What the caller knows from earlier refreshes.
+#[derive(Debug, Clone, Default)]
+pub struct ScrapeHints {
+    pub validators: Option<Validators>,
+    /// The size of the page last time, to recognise a suspiciously small answer.
+    pub typical_bytes: Option<usize>,
+}
+
+/// Request options for a site: its User-Agent, headers and cookies, robots policy.
+pub fn request_options(site: &Site) -> RequestOptions {
+    RequestOptions {
+        user_agent: site.user_agent.clone(),
+        headers: site.headers.clone(),
+        validators: None,
+        typical_bytes: None,
+        obey_robots: site.obey_robots,
+    }
+}
+
+/// Fetch and extract one feed now. A conditional request is made only for feeds without `follow`:
+/// for those, the followed page can change while the first page does not.
+pub async fn scrape_feed(
+    fetcher: &Fetcher,
+    site: &Site,
+    feed: &Feed,
+    now: DateTime<Utc>,
+    hints: &ScrapeHints,
+) -> Result<ScrapeOutcome, ScrapeError> {
+    let mut request = request_options(site);
+    request.typical_bytes = hints.typical_bytes;
+    if feed.follow.is_none() {
+        request.validators = hints.validators.clone().filter(|validators| !validators.is_empty());
+    }
+    let mut page = match fetcher.fetch(&feed.url, &request).await? {
+        FetchOutcome::Page(page) => page,
+        FetchOutcome::NotModified => return Ok(ScrapeOutcome::NotModified),
+    };
+    let validators = page.validators.clone();
     if let Some(follow) = &feed.follow {
         let target = follow_link(&page.text, &page.url, follow).map_err(|warning| ScrapeError::Follow(warning.to_string()))?;
         tracing::debug!(site = %site.id, feed = %feed.id, url = %target, "following");
-        page = fetcher.fetch_page(&target, user_agent).await?;
+        let follow_request = RequestOptions { typical_bytes: None, validators: None, ..request.clone() };
+        page = fetcher.fetch_page(&target, &follow_request).await?;
     }
     let context = ExtractContext { now, timezone: site.timezone };
     let extraction = extract_feed(&page.text, &page.url, feed, &context);
-    Ok(Scrape { page_url: page.url, extraction })
+    Ok(ScrapeOutcome::Scraped(Scrape { page_url: page.url, page_bytes: page.n_bytes, validators, extraction }))
 }
