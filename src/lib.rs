@@ -1,6 +1,6 @@
 //! feedwright: feeds for websites that have none.
 //!
-//! Data flows one way: [`config`] -> [`fetch`] -> [`extract`] -> [`feed`] (and, later, store -> server).
+//! Data flows one way: [`config`] -> [`fetch`] -> [`extract`] -> [`store`] -> [`feed`] (and, later, server).
 //! See ARCHITECTURE.md for the map.
 
 pub mod cli;
@@ -10,3 +10,4 @@ pub mod feed;
 pub mod fetch;
 pub mod item;
 pub mod schedule;
+pub mod store;
