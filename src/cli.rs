@@ -51,6 +51,34 @@ pub enum Command {
         #[arg(long)]
         settings: bool,
     },
+    /// Serve every configured feed, refreshing them on their schedule (the main job).
+    Serve {
+        #[arg(long, default_value = "config")]
+        config: PathBuf,
+        /// Folder for the item store (overrides data_dir in feedwright.toml).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Address to listen on, e.g. 127.0.0.1:8080 (overrides listen in feedwright.toml).
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Refresh every feed (or one site, or SITE/FEED) into the store once, print a summary, and exit.
+    Refresh {
+        /// SITE or SITE/FEED; every feed when left out.
+        target: Option<String>,
+        #[arg(long, default_value = "config")]
+        config: PathBuf,
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
+    /// Exit 0 when the server answers its health check, else 1 (for container health checks).
+    Health {
+        /// The server's base URL; default: the listen address from the config.
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long, default_value = "config")]
+        config: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -65,9 +93,18 @@ pub enum PreviewFormat {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    // The service logs each refresh; one-shot commands only say what went wrong.
+    let default_level = match cli.command {
+        Command::Serve { .. } | Command::Refresh { .. } => "info",
+        _ => "warn",
+    };
+    init_logging(default_level);
     match run(cli) {
         Ok(code) => code,
+        // `feedwright preview ... | head` closes the pipe early: that is not an error.
+        Err(error) if error.downcast_ref::<std::io::Error>().is_some_and(|error| error.kind() == std::io::ErrorKind::BrokenPipe) => {
+            ExitCode::SUCCESS
+        }
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
@@ -75,10 +112,15 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_logging() {
+fn init_logging(default_level: &str) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{default_level},hyper=warn,reqwest=warn")));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -87,6 +129,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Preview { target, config, input, base_url, format } => {
             preview(&target, &config, input.as_deref(), base_url.as_deref(), format)
         }
+        Command::Serve { config, data, listen } => serve(&config, data, listen.as_deref()),
+        Command::Refresh { target, config, data } => refresh(target.as_deref(), &config, data),
+        Command::Health { url, config } => health(url.as_deref(), &config),
         Command::Schema { settings } => {
             let schema = if settings { config::settings_schema() } else { config::site_schema() };
             println!("{}", serde_json::to_string_pretty(&schema)?);
@@ -112,6 +157,150 @@ fn check(config_dir: &Path) -> ExitCode {
             }
             eprintln!("{} problem{} found", errors.0.len(), if errors.0.len() == 1 { "" } else { "s" });
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// Load the config and apply the command line's overrides of `data_dir` and `listen`.
+fn load_config_with(config_dir: &Path, data: Option<PathBuf>, listen: Option<&str>) -> anyhow::Result<Config> {
+    let mut config = load_config(config_dir)?;
+    if let Some(data) = data {
+        config.settings.data_dir = data;
+    }
+    if let Some(listen) = listen {
+        config.settings.listen = listen.parse().with_context(|| format!("--listen {listen:?} is not an address like 127.0.0.1:8080"))?;
+    }
+    Ok(config)
+}
+
+fn serve(config_dir: &Path, data: Option<PathBuf>, listen: Option<&str>) -> anyhow::Result<ExitCode> {
+    let config = load_config_with(config_dir, data, listen)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let live_config = std::sync::Arc::new(crate::config::LiveConfig::new(config_dir, config.clone()));
+        let server = crate::server::run::start(live_config, true).await?;
+        let host = match server.address.ip() {
+            ip if ip.is_unspecified() => format!("127.0.0.1:{}", server.address.port()),
+            _ => server.address.to_string(),
+        };
+        let base = config.settings.public_url.clone().unwrap_or_else(|| format!("http://{host}"));
+        println!("feedwright is serving {} feeds from {}", config.sites.iter().map(|site| site.feeds.len()).sum::<usize>(), config_dir.display());
+        println!("index:  {base}/");
+        println!("opml:   {base}/feeds.opml");
+        for site in &config.sites {
+            for feed in &site.feeds {
+                println!("feed:   {base}/feeds/{}/{}.rss  (.atom, .json)", site.id, feed.id);
+            }
+        }
+        println!("store:  {}", crate::server::run::store_path(&config.settings.data_dir).display());
+        println!("Feeds are refreshed in the background; Ctrl-C stops.");
+        server.wait().await?;
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn refresh(target: Option<&str>, config_dir: &Path, data: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    use crate::schedule::refresh::{RefreshContext, RefreshReport, refresh_feed};
+    let config = load_config_with(config_dir, data, None)?;
+    let (site_filter, feed_filter) = match target {
+        None => (None, None),
+        Some(target) => match target.split_once('/') {
+            Some((site, feed)) => (Some(site), Some(feed)),
+            None => (Some(target), None),
+        },
+    };
+    let selected: Vec<(&Site, &Feed)> = config
+        .sites
+        .iter()
+        .filter(|site| site_filter.is_none_or(|wanted| site.id == wanted))
+        .flat_map(|site| site.feeds.iter().map(move |feed| (site, feed)))
+        .filter(|(_, feed)| feed_filter.is_none_or(|wanted| feed.id == wanted))
+        .collect();
+    if selected.is_empty() {
+        let known: Vec<String> = config.sites.iter().flat_map(|site| site.feeds.iter().map(move |feed| format!("{}/{}", site.id, feed.id))).collect();
+        bail!("nothing matches {:?}; the feeds are: {}", target.unwrap_or(""), known.join(", "));
+    }
+    let store = crate::store::Store::open(&crate::server::run::store_path(&config.settings.data_dir))?;
+    let fetcher = Fetcher::new(FetchOptions::from_settings(&config.settings))?;
+    let context = RefreshContext { fetcher, store };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let reports = runtime.block_on(async {
+        let semaphore = std::sync::Arc::new(tokio::sync::Semaphore::new(config.settings.max_concurrent_refreshes));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (feed_idx, (site, feed)) in selected.iter().enumerate() {
+            let (site, feed) = ((*site).clone(), (*feed).clone());
+            let context = context.clone();
+            let settings = config.settings.clone();
+            let semaphore = semaphore.clone();
+            tasks.spawn(async move {
+                let _permit = semaphore.acquire_owned().await;
+                (feed_idx, refresh_feed(&context, &settings, &site, &feed, Utc::now()).await)
+            });
+        }
+        let mut reports = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            if let Ok(report) = joined {
+                reports.push(report);
+            }
+        }
+        reports.sort_by_key(|(feed_idx, _)| *feed_idx);
+        reports
+    });
+    let mut n_failed = 0;
+    for (feed_idx, report) in &reports {
+        let (site, feed) = selected[*feed_idx];
+        let line = match report {
+            Ok(RefreshReport::Updated { n_items, n_new, n_updated, n_warnings }) => {
+                format!("ok      {} items ({n_new} new, {n_updated} updated{})", n_items, if *n_warnings > 0 { format!(", {n_warnings} warnings") } else { String::new() })
+            }
+            Ok(RefreshReport::NotModified) => "ok      not modified since the last refresh".to_owned(),
+            Ok(RefreshReport::Failed { message }) => {
+                n_failed += 1;
+                format!("FAILED  {message}")
+            }
+            Err(error) => {
+                n_failed += 1;
+                format!("FAILED  store error: {error}")
+            }
+        };
+        println!("{}/{}: {line}", site.id, feed.id);
+    }
+    println!("{} refreshed, {n_failed} failed", reports.len() - n_failed);
+    Ok(if n_failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn health(url: Option<&str>, config_dir: &Path) -> anyhow::Result<ExitCode> {
+    let base = match url {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => {
+            let settings = if config_dir.join(config::SETTINGS_FILE).exists() { load_config(config_dir)?.settings } else { config::Settings::default() };
+            let address = settings.listen;
+            let host = if address.ip().is_unspecified() { format!("127.0.0.1:{}", address.port()) } else { address.to_string() };
+            format!("http://{host}")
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let result = runtime.block_on(async {
+        crate::fetch::install_crypto_provider();
+        let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(5)).build()?;
+        let response = client.get(format!("{base}/healthz")).send().await?;
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        Ok::<_, reqwest::Error>((status, body))
+    });
+    match result {
+        Ok((status, _)) if status.is_success() => {
+            println!("ok: {base} is healthy");
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok((status, body)) => {
+            eprintln!("unhealthy: {base}/healthz answered {status}: {}", body.trim());
+            Ok(ExitCode::FAILURE)
+        }
+        Err(error) => {
+            eprintln!("unhealthy: cannot reach {base}/healthz: {error}");
+            Ok(ExitCode::FAILURE)
         }
     }
 }

@@ -10,4 +10,5 @@ pub mod feed;
 pub mod fetch;
 pub mod item;
 pub mod schedule;
+pub mod server;
 pub mod store;

@@ -40,6 +40,35 @@ pub fn compile_settings(reporter: &mut Reporter, raw: &RawSettings) -> Settings 
             Err(_) => reporter.error(&root.key("listen"), format!("{listen:?} is not an address like \"127.0.0.1:8080\"")),
         }
     }
+    if let Some(public_url) = &raw.public_url {
+        match Url::parse(public_url) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+                settings.public_url = Some(public_url.trim_end_matches('/').to_owned());
+            }
+            _ => reporter.error(&root.key("public_url"), format!("{public_url:?} is not an http(s) URL like \"https://feeds.example.org\"")),
+        }
+    }
+    if let Some(token) = &raw.admin_token {
+        if token.len() < 16 {
+            reporter.error(&root.key("admin_token"), "the admin token must be at least 16 characters");
+        } else {
+            settings.admin_token = Some(token.clone());
+        }
+    }
+    if let Some(max_concurrent) = raw.max_concurrent_refreshes {
+        if max_concurrent == 0 {
+            reporter.error(&root.key("max_concurrent_refreshes"), "must be at least 1");
+        } else {
+            settings.max_concurrent_refreshes = max_concurrent as usize;
+        }
+    }
+    if let Some(broken_after) = raw.broken_after {
+        if broken_after == 0 {
+            reporter.error(&root.key("broken_after"), "must be at least 1");
+        } else {
+            settings.broken_after = broken_after;
+        }
+    }
     if let Some(data_dir) = &raw.data_dir {
         settings.data_dir = data_dir.into();
     }

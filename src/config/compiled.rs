@@ -14,6 +14,10 @@ use url::Url;
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub listen: SocketAddr,
+    pub public_url: Option<String>,
+    pub admin_token: Option<String>,
+    pub max_concurrent_refreshes: usize,
+    pub broken_after: u32,
     pub data_dir: PathBuf,
     pub user_agent: String,
     pub refresh: Duration,
@@ -30,6 +34,10 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            admin_token: None,
+            max_concurrent_refreshes: 4,
+            broken_after: 3,
             data_dir: PathBuf::from("data"),
             user_agent: default_user_agent(),
             refresh: Duration::from_secs(30 * 60),

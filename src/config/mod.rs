@@ -8,6 +8,7 @@
 pub mod compile;
 pub mod compiled;
 pub mod diagnostics;
+pub mod live;
 pub mod raw;
 
 use std::collections::HashMap;
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 pub use compiled::{CompiledSelector, Config, Feed, Field, FieldName, Fields, Filter, Settings, Site, Step, Take, Template, TemplatePart};
 pub use diagnostics::{ConfigError, ConfigErrors, KeyPath, PathSegment};
+pub use live::LiveConfig;
 
 use diagnostics::Reporter;
 use raw::{RawSettings, RawSite};

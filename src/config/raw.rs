@@ -20,6 +20,16 @@ pub struct RawSettings {
     pub user_agent: Option<String>,
     /// How often a feed is refreshed unless its site or feed says otherwise, e.g. `"30m"`, `"2h"`. Default `30m`.
     pub refresh: Option<String>,
+    /// The address readers reach the server at, e.g. `https://feeds.example.org`, used in feed self
+    /// links and OPML. Default: taken from each request's Host header.
+    pub public_url: Option<String>,
+    /// Token for `POST /api/feeds/{site}/{feed}/refresh` (sent as `Authorization: Bearer TOKEN`).
+    /// Without one the admin routes are off.
+    pub admin_token: Option<String>,
+    /// Feeds refreshed at the same time at most (per-host limits come on top). Default 4.
+    pub max_concurrent_refreshes: Option<u32>,
+    /// Failures in a row after which a feed is shown as broken. Default 3.
+    pub broken_after: Option<u32>,
     /// Limits that protect feedwright and the sites it reads.
     pub limits: RawLimits,
 }

@@ -13,6 +13,7 @@
 mod atom;
 mod json_feed;
 mod meta;
+mod opml;
 mod rss;
 
 use chrono::{DateTime, FixedOffset, Utc};
@@ -21,6 +22,7 @@ use crate::item::Item;
 
 pub use self::atom::write_atom;
 pub use self::json_feed::write_json_feed;
+pub use self::opml::{OpmlEntry, write_opml};
 pub use self::rss::write_rss;
 
 /// What a feed says about itself, independent of the format it is written in.

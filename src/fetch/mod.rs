@@ -166,8 +166,7 @@ pub struct Fetcher {
 
 impl Fetcher {
     pub fn new(options: FetchOptions) -> Result<Self, FetchError> {
-        // rustls needs a process-wide crypto provider; installing twice is harmless, so the error is ignored.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_crypto_provider();
         let client = reqwest::Client::builder()
             .user_agent(options.user_agent.clone())
             .timeout(options.timeout)
@@ -325,6 +324,12 @@ impl Fetcher {
         tracing::debug!(url = %robots_url, "robots.txt read");
         rules
     }
+}
+
+/// rustls needs a process-wide crypto provider (ring here: it builds faster than aws-lc) before any
+/// HTTP client is built. Installing twice is harmless, so the "already installed" error is ignored.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 fn build_headers(request: &RequestOptions) -> Result<HeaderMap, FetchError> {

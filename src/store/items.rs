@@ -171,6 +171,8 @@ impl Store {
             params![key.site, key.feed, now_text, item_count, !items.is_empty()],
         )?;
         transaction.commit()?;
+        drop(connection);
+        self.bump_generation(key, now);
         Ok(outcome)
     }
 
@@ -272,10 +274,15 @@ impl Store {
         let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let Some((row_id, stored)) = load_fields(&transaction, key, &item.id)? else { return Ok(false) };
         let merged = stored.merged_with(item);
-        if merged != stored {
+        let changed = merged != stored;
+        if changed {
             write_fields(&transaction, row_id, &merged)?;
         }
         transaction.commit()?;
+        drop(connection);
+        if changed {
+            self.bump_generation(key, chrono::Utc::now());
+        }
         Ok(true)
     }
 }

@@ -65,6 +65,10 @@ pub(super) const MIGRATIONS: &[&str] = &[
         last_modified TEXT
     ) STRICT;
     ",
+    // 2: the size of the feed's page at the last success, to recognise a suspiciously small answer.
+    "
+    ALTER TABLE feeds ADD COLUMN page_bytes INTEGER CHECK (page_bytes >= 0);
+    ",
 ];
 
 /// Apply the migrations the file does not have yet; refuse a file from a newer feedwright.

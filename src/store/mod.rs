@@ -29,11 +29,13 @@ mod values;
 #[cfg(test)]
 mod tests;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, ErrorCode};
 
 pub use self::http_cache::HttpCacheEntry;
@@ -55,7 +57,13 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone)]
 pub struct Store {
     connection: Arc<Mutex<Connection>>,
+    /// Per feed: a counter bumped (in memory) whenever its items change, and when. Readers that cache
+    /// rendered feeds compare counters instead of querying the database on every request.
+    changes: Arc<Mutex<ChangeCounters>>,
 }
+
+/// Per feed: how many times its items changed in this process, and when they last did.
+type ChangeCounters = HashMap<FeedKey, (u64, DateTime<Utc>)>;
 
 /// Which feed a row belongs to: the site id and the feed id from the config.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -113,6 +121,9 @@ pub enum StoreError {
         "the store holds an unreadable {what} ({value:?}); the database may be damaged: restore a backup or delete it to start over"
     )]
     Corrupt { what: &'static str, value: String },
+    /// A blocking store call could not be run or finished abnormally (the runtime is shutting down).
+    #[error("a store task did not finish: {0}")]
+    Task(String),
     /// The caller passed an item the store cannot key.
     #[error("item {item_idx} of {feed} has an empty id; check the feed's `guid` or `link` field in its config")]
     EmptyItemId { feed: FeedKey, item_idx: usize },
@@ -155,7 +166,7 @@ impl Store {
     /// Migrate an open, configured connection and wrap it. `path` only names the file in errors.
     fn from_connection(mut connection: Connection, path: &Path) -> Result<Store, StoreError> {
         migrations::migrate(&mut connection, path)?;
-        Ok(Store { connection: Arc::new(Mutex::new(connection)) })
+        Ok(Store { connection: Arc::new(Mutex::new(connection)), changes: Arc::new(Mutex::new(HashMap::new())) })
     }
 
     /// Prove the database is writable now: take the write lock, write a row, roll it back.
@@ -174,6 +185,22 @@ impl Store {
     /// is taken over rather than propagated.
     fn lock(&self) -> MutexGuard<'_, Connection> {
         self.connection.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The change counter of a feed and when it last moved (`None`: not since this process started).
+    pub fn generation(&self, key: &FeedKey) -> (u64, Option<DateTime<Utc>>) {
+        let changes = self.changes.lock().unwrap_or_else(PoisonError::into_inner);
+        match changes.get(key) {
+            Some((generation, changed_at)) => (*generation, Some(*changed_at)),
+            None => (0, None),
+        }
+    }
+
+    fn bump_generation(&self, key: &FeedKey, now: DateTime<Utc>) {
+        let mut changes = self.changes.lock().unwrap_or_else(PoisonError::into_inner);
+        let entry = changes.entry(key.clone()).or_insert((0, now));
+        entry.0 += 1;
+        entry.1 = now;
     }
 }
 

@@ -27,10 +27,12 @@ pub struct FeedState {
     pub first_failure_at: Option<DateTime<Utc>>,
     /// The last successful refresh that listed at least one item.
     pub last_nonempty_at: Option<DateTime<Utc>>,
+    /// Size in bytes of the feed's page at the last success.
+    pub page_bytes: Option<u64>,
 }
 
 const STATE_COLUMNS: &str = "site, feed, last_attempt, last_success, consecutive_failures, last_error, item_count, \
-     first_failure_at, last_nonempty_at";
+     first_failure_at, last_nonempty_at, page_bytes";
 
 impl Store {
     /// Record a failed refresh: one more consecutive failure, `last_attempt = now`, the error message
@@ -49,6 +51,31 @@ impl Store {
         let state = read_state(&transaction, key)?.unwrap_or_default();
         transaction.commit()?;
         Ok(state)
+    }
+
+    /// Record a refresh whose page had not changed (HTTP 304): a success that touches no item.
+    pub fn record_not_modified(&self, key: &FeedKey, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut connection = self.lock();
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        ensure_feed_row(&transaction, key)?;
+        transaction.execute(
+            "UPDATE feeds SET last_attempt = ?3, last_success = ?3, consecutive_failures = 0, last_error = NULL,
+                 first_failure_at = NULL
+             WHERE site = ?1 AND feed = ?2",
+            params![key.site, key.feed, time_to_text(now)],
+        )?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// Remember the size of the feed's page at its last success.
+    pub fn set_page_bytes(&self, key: &FeedKey, page_bytes: u64) -> Result<(), StoreError> {
+        let connection = self.lock();
+        ensure_feed_row(&connection, key)?;
+        connection
+            .prepare_cached("UPDATE feeds SET page_bytes = ?3 WHERE site = ?1 AND feed = ?2")?
+            .execute(params![key.site, key.feed, page_bytes as i64])?;
+        Ok(())
     }
 
     /// The state of one feed, `None` when it was never refreshed.
@@ -101,5 +128,6 @@ fn state_from_row(row: &Row<'_>) -> Result<FeedState, StoreError> {
         item_count: row.get("item_count")?,
         first_failure_at: optional_text_to_time(row.get("first_failure_at")?)?,
         last_nonempty_at: optional_text_to_time(row.get("last_nonempty_at")?)?,
+        page_bytes: row.get::<_, Option<i64>>("page_bytes")?.and_then(|bytes| u64::try_from(bytes).ok()),
     })
 }

@@ -268,6 +268,7 @@ fn failures_keep_items_and_count_until_a_success() {
             item_count: 2,
             first_failure_at: Some(at(10)),
             last_nonempty_at: Some(at(0)),
+            page_bytes: None,
         }
     );
     assert_eq!(store.feed_state(&key()).expect("state"), Some(state));
@@ -285,6 +286,7 @@ fn failures_keep_items_and_count_until_a_success() {
             item_count: 3,
             first_failure_at: None,
             last_nonempty_at: Some(at(30)),
+            page_bytes: None,
         })
     );
 
@@ -292,6 +294,28 @@ fn failures_keep_items_and_count_until_a_success() {
     store.apply_refresh(&key(), &[], at(40), false, MAX_ITEMS).expect("refresh");
     let state = store.feed_state(&key()).expect("state").expect("known feed");
     assert_eq!((state.last_success, state.last_nonempty_at), (Some(at(40)), Some(at(30))));
+
+    // A 304 is a success that touches no item; the page size is remembered for the next fetch.
+    store.record_failure(&key(), at(50), "timed out").expect("failure");
+    store.record_not_modified(&key(), at(60)).expect("not modified");
+    store.set_page_bytes(&key(), 58_000).expect("page bytes");
+    let state = store.feed_state(&key()).expect("state").expect("known feed");
+    assert_eq!((state.last_success, state.consecutive_failures, state.first_failure_at), (Some(at(60)), 0, None));
+    assert_eq!(state.page_bytes, Some(58_000));
+    assert_eq!(state.item_count, 3);
+}
+
+#[test]
+fn generation_moves_only_when_items_change() {
+    let store = Store::open_in_memory().expect("store");
+    assert_eq!(store.generation(&key()), (0, None));
+    refresh(&store, &["a"], at(0));
+    let (first, changed_at) = store.generation(&key());
+    assert_eq!((first, changed_at), (1, Some(at(0))));
+    store.record_failure(&key(), at(10), "oops").expect("failure");
+    assert_eq!(store.generation(&key()).0, 1, "a failure changes no item");
+    refresh(&store, &["a", "b"], at(20));
+    assert_eq!(store.generation(&key()), (2, Some(at(20))));
 }
 
 #[test]

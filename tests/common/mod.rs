@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use axum::extract::State;
@@ -24,20 +24,51 @@ pub struct Page {
     pub content_type: &'static str,
 }
 
-/// A running origin; dropping the runtime handle is not needed: the thread lives as long as the test process.
+/// What the origin answers for a path: a page, or an error status.
+#[derive(Clone)]
+pub enum Answer {
+    Page(Page),
+    Status(u16),
+}
+
+type Pages = Arc<RwLock<HashMap<String, Answer>>>;
+
+/// A running origin; the thread lives as long as the test process. Pages can be changed while it runs.
 pub struct Origin {
     pub address: SocketAddr,
+    pages: Pages,
 }
 
 impl Origin {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.address, path)
     }
+
+    /// Serve `page` at `path` from now on (`{origin}` replaced as at start).
+    pub fn set_page(&self, path: &str, page: Page) {
+        let page = rewrite(page, &self.url(""));
+        self.pages.write().expect("pages lock").insert(path.to_owned(), Answer::Page(page));
+    }
+
+    /// Answer `path` with an error status from now on.
+    pub fn set_status(&self, path: &str, status: u16) {
+        self.pages.write().expect("pages lock").insert(path.to_owned(), Answer::Status(status));
+    }
 }
 
-async fn serve_page(State(pages): State<Arc<HashMap<String, Page>>>, uri: Uri) -> Response {
-    match pages.get(uri.path()) {
-        Some(page) => ([(header::CONTENT_TYPE, page.content_type)], page.body.clone()).into_response(),
+fn rewrite(page: Page, base: &str) -> Page {
+    let body = match String::from_utf8(page.body.clone()) {
+        Ok(text) => text.replace("{origin}", base).into_bytes(),
+        Err(_) => page.body,
+    };
+    Page { body, content_type: page.content_type }
+}
+
+async fn serve_page(State(pages): State<Pages>, uri: Uri) -> Response {
+    let answer = pages.read().expect("pages lock").get(uri.path()).cloned();
+    match answer {
+        Some(Answer::Page(page)) => ([(header::CONTENT_TYPE, page.content_type)], page.body).into_response(),
+        Some(Answer::Status(status)) => (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), "error").into_response(),
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }
@@ -49,17 +80,10 @@ pub fn start_origin(pages: Vec<(&str, Page)>) -> Origin {
     listener.set_nonblocking(true).expect("nonblocking");
     let address = listener.local_addr().expect("local addr");
     let base = format!("http://{address}");
-    let pages: HashMap<String, Page> = pages
-        .into_iter()
-        .map(|(path, page)| {
-            let body = match String::from_utf8(page.body.clone()) {
-                Ok(text) => text.replace("{origin}", &base).into_bytes(),
-                Err(_) => page.body,
-            };
-            (path.to_owned(), Page { body, content_type: page.content_type })
-        })
-        .collect();
-    let router = Router::new().fallback(serve_page).with_state(Arc::new(pages));
+    let pages: HashMap<String, Answer> =
+        pages.into_iter().map(|(path, page)| (path.to_owned(), Answer::Page(rewrite(page, &base)))).collect();
+    let pages: Pages = Arc::new(RwLock::new(pages));
+    let router = Router::new().fallback(serve_page).with_state(pages.clone());
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
         runtime.block_on(async move {
@@ -67,7 +91,7 @@ pub fn start_origin(pages: Vec<(&str, Page)>) -> Origin {
             axum::serve(listener, router).await.expect("serve");
         });
     });
-    Origin { address }
+    Origin { address, pages }
 }
 
 /// Japan News fixture with its absolute links rewritten to the origin.
