@@ -225,3 +225,30 @@ fn shipped_configs_are_valid() {
     }
     assert_eq!(ids.len(), 1 + 11 + 1 + 11);
 }
+
+#[test]
+fn a_missing_key_in_a_feed_names_the_feed() {
+    let text = GOOD_SITE.replace("items = \"article\"\n", "");
+    let errors = site_errors(&text);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!((errors[0].line, errors[0].key_path.as_str()), (Some(10), "feed[0]"), "{}", errors[0]);
+    assert!(errors[0].message.contains("missing field `items`"), "{}", errors[0]);
+}
+
+#[test]
+fn a_problem_in_shared_fields_is_reported_once() {
+    let text = format!("{}\n[[feed]]\nid = \"second\"\nurl = \"/other/\"\nitems = \"li\"\n", GOOD_SITE.replace("title = \"h2\"", "title = { select = \"h2\", template = \"{titel}\" }"));
+    check(&text, &[(7, "fields.title.template", "unknown template variable `{titel}`")]);
+}
+
+#[test]
+fn selector_errors_read_plainly() {
+    for bad in ["div.", "div.1", "li >", ":nth-child(", "##x"] {
+        let text = GOOD_SITE.replace("items = \"article\"", &format!("items = {bad:?}"));
+        let errors = site_errors(&text);
+        assert_eq!(errors.len(), 1, "{bad}: {errors:?}");
+        let message = &errors[0].message;
+        assert!(message.starts_with(&format!("invalid CSS selector {bad:?}: ")), "{message}");
+        assert!(!message.contains("report this") && !message.contains('\n'), "{message}");
+    }
+}

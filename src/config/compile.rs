@@ -166,6 +166,9 @@ pub fn compile_site(reporter: &mut Reporter, raw: &RawSite, default_id: &str, so
         },
     };
     let refresh = compile_duration(reporter, &root.key("refresh"), raw.refresh.as_deref(), Duration::from_secs(60));
+    if raw.user_agent.as_deref().is_some_and(|user_agent| user_agent.trim().is_empty()) {
+        reporter.error(&root.key("user_agent"), "the user agent must not be empty (leave the key out to use the global one)");
+    }
     for (format_idx, format) in raw.date_formats.iter().enumerate() {
         if let Err(message) = check_format(format) {
             reporter.error(&root.key("date_formats").index(format_idx), message);
@@ -341,11 +344,14 @@ fn compile_feed(
     let empty_fields = RawFields::default();
     let site_fields = if raw.inherit_fields.unwrap_or(true) { &raw_site.fields } else { &empty_fields };
     let fields = compile_fields(reporter, feed_path, site_fields, &raw.fields);
-    if fields.title.is_none() {
-        reporter.error(&feed_path.key("fields"), "no `title` field: set it in the feed's `fields` or the site's `[fields]`");
-    }
-    if fields.link.is_none() {
-        reporter.error(&feed_path.key("fields"), "no `link` field: set it in the feed's `fields` or the site's `[fields]`");
+    // Only when the key is absent: a field that is present but broken was reported already.
+    for required in [FieldName::Title, FieldName::Link] {
+        if raw_field(&raw.fields, required).is_none() && raw_field(site_fields, required).is_none() {
+            reporter.error(
+                &feed_path.key("fields"),
+                format!("no `{}` field: set it in the feed's `fields` or the site's `[fields]`", required.as_str()),
+            );
+        }
     }
     if reporter.errors.len() > errors_before {
         // Name the `each` row too, so a problem in the third stamped-out feed can be found.
@@ -439,7 +445,15 @@ fn check_template_cycles(reporter: &mut Reporter, fields_path: &KeyPath, fields:
             .unwrap_or_default()
     }
     for start in FieldName::ALL {
-        let mut stack = references(fields, start);
+        let direct = references(fields, start);
+        if direct.contains(&start) {
+            reporter.error(
+                &fields_path.key(start.as_str()),
+                format!("the template of `{0}` uses `{{{0}}}`; use `{{value}}` for the field's own value", start.as_str()),
+            );
+            continue;
+        }
+        let mut stack = direct;
         let mut visited = HashSet::new();
         while let Some(next) = stack.pop() {
             if next == start {
@@ -599,9 +613,29 @@ pub fn compile_selector(reporter: &mut Reporter, path: &KeyPath, text: &str) -> 
     match Selector::parse(text) {
         Ok(selector) => Some(CompiledSelector { text: text.to_owned(), selector }),
         Err(error) => {
-            reporter.error(path, format!("invalid CSS selector {text:?}: {error}"));
+            reporter.error(path, format!("invalid CSS selector {text:?}: {}", describe_selector_error(&error.to_string())));
             None
         }
+    }
+}
+
+/// The selector crate's messages read "Unexpected error occurred. Please report this to the
+/// developer\nClassNeedsIdent": keep the part that says what is wrong, on one line.
+fn describe_selector_error(message: &str) -> String {
+    let cleaned = message.replace("Unexpected error occurred. Please report this to the developer", "");
+    let cleaned = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
+    let readable = match cleaned.as_str() {
+        "ClassNeedsIdent" => "a `.` must be followed by a class name",
+        "EmptySelector" => "the selector is empty",
+        "DanglingCombinator" => "a combinator (`>`, `+`, `~`) has nothing after it",
+        "ExpectedBarInAttr" => "an attribute selector is malformed",
+        "EmptyNegation" => "`:not()` is empty",
+        _ => "",
+    };
+    match (readable.is_empty(), cleaned.is_empty()) {
+        (false, _) => readable.to_owned(),
+        (true, false) => cleaned,
+        (true, true) => "it does not parse".to_owned(),
     }
 }
 

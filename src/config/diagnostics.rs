@@ -125,14 +125,13 @@ impl<'a> Reporter<'a> {
     }
 
     /// Report a problem at a key path; the line is that of the key (or its nearest existing parent).
+    /// The same problem found twice (a site's `[fields]` are checked once per feed that uses them)
+    /// is reported once.
     pub fn error(&mut self, path: &KeyPath, message: impl Into<String>) {
-        let line = self.line_of(path);
-        self.errors.push(ConfigError {
-            file: self.file.clone(),
-            line,
-            key_path: path.to_string(),
-            message: message.into(),
-        });
+        let error = ConfigError { file: self.file.clone(), line: self.line_of(path), key_path: path.to_string(), message: message.into() };
+        if !self.errors.contains(&error) {
+            self.errors.push(error);
+        }
     }
 
     /// Report a problem at a byte offset (a TOML syntax or type error), naming the key around it.
@@ -200,10 +199,14 @@ fn offset_of(document: &DeTable<'_>, path: &KeyPath) -> Option<usize> {
 /// "contains" would miss values written under the header.)
 fn path_at_offset(document: &DeTable<'_>, offset: usize) -> KeyPath {
     fn descend_table(table: &DeTable<'_>, offset: usize, path: KeyPath) -> KeyPath {
+        // An `[[array]]` header's `[[` comes before its key's span: count an entry from whichever starts first.
+        let entry_start = |key: &toml::Spanned<std::borrow::Cow<'_, str>>, value: &toml::Spanned<DeValue<'_>>| {
+            key.span().start.min(value.span().start)
+        };
         let nearest = table
             .iter()
-            .filter(|(key, _)| key.span().start <= offset)
-            .max_by_key(|(key, _)| key.span().start);
+            .filter(|(key, value)| entry_start(key, value) <= offset)
+            .max_by_key(|(key, value)| entry_start(key, value));
         match nearest {
             Some((key, value)) => descend_value(value.get_ref(), offset, path.key(key.get_ref())),
             None => path,
