@@ -4,6 +4,7 @@
 //! No IO, no clock, no panics on hostile or broken HTML: a field that matched nothing, a date that did
 //! not parse or an item without title or link becomes a [`Warning`], and the caller decides what is fatal.
 
+pub mod article;
 pub mod charset;
 pub mod date;
 pub mod field;
