@@ -223,7 +223,7 @@ fn refresh(target: Option<&str>, config_dir: &Path, data: Option<PathBuf>) -> an
     }
     let store = crate::store::Store::open(&crate::server::run::store_path(&config.settings.data_dir))?;
     let fetcher = Fetcher::new(FetchOptions::from_settings(&config.settings))?;
-    let context = RefreshContext { fetcher, store };
+    let context = RefreshContext::new(fetcher, store, &config.settings);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let reports = runtime.block_on(async {
         let semaphore = std::sync::Arc::new(tokio::sync::Semaphore::new(config.settings.max_concurrent_refreshes));

@@ -368,3 +368,28 @@ async fn config_changes_are_picked_up_without_a_restart() {
     assert!(service.status().await["config_error"].is_null());
     let _ = &service.data_dir;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ranking_items_are_completed_from_their_article_pages_once() {
+    let service = Service::start().await;
+    service.wait_for_attempt("access-ranking", None).await;
+    // Item 3 of the wire article's ranking is the politics article, which the origin serves;
+    // the others 404 and stay as the list gave them.
+    let json = json_of(service.get("/feeds/japannews/access-ranking.json").await).await;
+    let items = json["items"].as_array().expect("items");
+    let politics = &items[2];
+    assert_eq!(politics["url"], service.origin.url("/politics/politics-government/20261128-300101/"));
+    assert_eq!(politics["date_published"], "2026-11-28T09:05:00+09:00", "{politics:#}");
+    assert_eq!(politics["date_modified"], "2026-11-28T10:30:00+09:00");
+    let authors: Vec<&str> = politics["authors"].as_array().expect("authors").iter().filter_map(|author| author["name"].as_str()).collect();
+    assert_eq!(authors, ["Hanako Sato", "Ichiro Tanaka"]);
+    assert!(politics["summary"].as_str().is_some_and(|summary| !summary.contains("<p>") && summary.len() > 40), "{politics:#}");
+    assert!(politics["tags"].as_array().is_some_and(|tags| tags.iter().any(|tag| tag == "Politics & Government")), "{politics:#}");
+    let content = politics["content_html"].as_str().expect("content");
+    assert!(content.contains("<p>") && !content.contains("<script") && !content.contains("class=\"byline\""), "{content}");
+    // The item from the list keeps its thumbnail; the article's lead image does not replace it.
+    assert_eq!(politics["image"], service.origin.url("/wp-content/uploads/2026/11/candidacy-age-panel-250x166.jpg"));
+    // An item whose article page failed stays as the list gave it.
+    assert!(items[0]["date_published"].is_string(), "falls back to first seen");
+    assert!(items[0].get("authors").is_none());
+}

@@ -234,6 +234,7 @@ pub fn compile_site(reporter: &mut Reporter, raw: &RawSite, default_id: &str, so
         headers,
         obey_robots,
         article,
+        date_formats: raw.date_formats.clone(),
         feeds,
         source_file: source_file.to_owned(),
     })

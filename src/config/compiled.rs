@@ -91,6 +91,8 @@ pub struct Site {
     pub obey_robots: bool,
     /// Selectors for article pages (fields relative to the whole page), for `complete` feeds.
     pub article: Fields,
+    /// The site's `date_formats`, tried after a date field's own.
+    pub date_formats: Vec<String>,
     pub feeds: Vec<Feed>,
     /// The file it came from, for messages.
     pub source_file: PathBuf,

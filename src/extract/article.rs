@@ -101,9 +101,13 @@ pub struct Article {
 
 /// Read an article page. Never fails: what the page does not state stays empty.
 pub fn extract_article(html: &str, page_url: &Url, context: &ExtractContext) -> Article {
-    let document = Html::parse_document(html);
-    let page = Page::read(&document, page_url);
-    let content = find_content(&document);
+    extract_article_from_document(&Html::parse_document(html), page_url, context)
+}
+
+/// [`extract_article`] on a page already parsed (completion parses once for config and metadata).
+pub fn extract_article_from_document(document: &Html, page_url: &Url, context: &ExtractContext) -> Article {
+    let page = Page::read(document, page_url);
+    let content = find_content(document);
     let published = page.published(content, context);
     let updated = page.updated(context);
     Article {

@@ -6,6 +6,7 @@
 
 pub mod article;
 pub mod charset;
+pub mod complete;
 pub mod date;
 pub mod field;
 pub mod text;
@@ -17,7 +18,7 @@ use chrono::{DateTime, Utc};
 use scraper::{ElementRef, Html};
 use url::Url;
 
-use crate::config::{Feed, Field, FieldName, Filter};
+use crate::config::{Feed, Field, FieldName, Fields, Filter};
 use crate::item::Item;
 use date::{DateContext, parse_date};
 use field::{RawValues, TemplateVariables, absolute_url, apply_steps, read_raw};
@@ -119,7 +120,7 @@ pub fn extract_from_document(
     for (element_idx, element) in elements.iter().enumerate() {
         let position = element_idx + 1;
         let rank = feed.ranking.then_some(position as u32);
-        let values = read_item_fields(*element, feed, page_url, rank);
+        let values = read_item_fields(*element, &feed.fields, page_url, rank);
         for field_name in &values.missing {
             let entry = missing.entry(*field_name).or_insert((0, position));
             entry.0 += 1;
@@ -176,8 +177,8 @@ pub fn follow_link(html: &str, page_url: &Url, follow: &Field) -> Result<Url, Wa
 
 /// The string values of one item's fields after steps, and which selectors matched nothing.
 #[derive(Default)]
-struct ItemValues {
-    values: HashMap<FieldName, Vec<String>>,
+pub(crate) struct ItemValues {
+    pub(crate) values: HashMap<FieldName, Vec<String>>,
     missing: Vec<FieldName>,
     rank: Option<u32>,
 }
@@ -193,18 +194,18 @@ impl TemplateVariables for ItemValues {
 
 /// Evaluate every field of one item. Fields whose templates read other fields wait until those are
 /// done; the config has already rejected cycles, so a few passes settle everything.
-fn read_item_fields(element: ElementRef<'_>, feed: &Feed, page_url: &Url, rank: Option<u32>) -> ItemValues {
+pub(crate) fn read_item_fields(element: ElementRef<'_>, fields: &Fields, page_url: &Url, rank: Option<u32>) -> ItemValues {
     let mut item_values = ItemValues { rank, ..Default::default() };
-    let mut pending: Vec<FieldName> = FieldName::ALL.into_iter().filter(|name| feed.fields.get(*name).is_some()).collect();
+    let mut pending: Vec<FieldName> = FieldName::ALL.into_iter().filter(|name| fields.get(*name).is_some()).collect();
     for _pass in 0..=FieldName::ALL.len() {
         if pending.is_empty() {
             break;
         }
         let mut still_pending = Vec::new();
         for field_name in pending {
-            let Some(field) = feed.fields.get(field_name) else { continue };
+            let Some(field) = fields.get(field_name) else { continue };
             let waits_for_other = template_references(field)
-                .any(|other| other != field_name && feed.fields.get(other).is_some() && !item_values.values.contains_key(&other));
+                .any(|other| other != field_name && fields.get(other).is_some() && !item_values.values.contains_key(&other));
             if waits_for_other {
                 still_pending.push(field_name);
                 continue;

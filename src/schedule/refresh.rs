@@ -3,13 +3,19 @@
 //!
 //! **Invariant:** a failure never touches stored items; it is recorded in the feed's state only.
 
+use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Instant;
+
+use tokio::sync::Semaphore;
 
 use chrono::{DateTime, Utc};
 
-use super::scrape::{ScrapeHints, ScrapeOutcome, scrape_feed};
+use super::scrape::{ScrapeHints, ScrapeOutcome, request_options, scrape_feed};
 use crate::config::{Feed, Settings, Site};
-use crate::extract::Warning;
+use crate::extract::complete::complete_item;
+use crate::extract::{ExtractContext, Warning};
+use crate::item::Item;
 use crate::fetch::{Fetcher, Validators};
 use crate::store::{FeedKey, Store, StoreError};
 
@@ -29,6 +35,14 @@ pub enum RefreshReport {
 pub struct RefreshContext {
     pub fetcher: Fetcher,
     pub store: Store,
+    /// Article pages fetched at once across all refreshes (`limits.article_concurrency`).
+    pub article_slots: Arc<Semaphore>,
+}
+
+impl RefreshContext {
+    pub fn new(fetcher: Fetcher, store: Store, settings: &Settings) -> Self {
+        RefreshContext { fetcher, store, article_slots: Arc::new(Semaphore::new(settings.article_concurrency)) }
+    }
 }
 
 /// Refresh one feed now. Store errors are returned (they are ours, not the site's); everything that
@@ -72,16 +86,32 @@ pub async fn refresh_feed(context: &RefreshContext, settings: &Settings, site: &
                 tracing::warn!(warning = %warning, "extraction warning");
             }
             let n_items = scrape.extraction.items.len();
-            let n_warnings = scrape.extraction.warnings.len();
+            let mut n_warnings = scrape.extraction.warnings.len();
+            let mut items = scrape.extraction.items;
+            let mut completed_ids = Vec::new();
+            if feed.complete {
+                let store = context.store.clone();
+                let key_for_store = key.clone();
+                let ids: Vec<String> = items.iter().map(|item| item.id.clone()).collect();
+                let needing = run_blocking(move || store.ids_needing_completion(&key_for_store, &ids)).await?;
+                drop(_enter);
+                let (completed, n_completion_warnings) = complete_items(context, site, items, &needing, now).await;
+                let _enter = span.enter();
+                items = completed.0;
+                completed_ids = completed.1;
+                n_warnings += n_completion_warnings;
+            }
             let store = context.store.clone();
             let key_for_store = key.clone();
-            let items = scrape.extraction.items;
             let is_ranking = feed.ranking;
             let max_items = settings.max_items_per_feed;
             let validators = scrape.validators;
             let page_bytes = scrape.page_bytes as u64;
             let outcome = run_blocking(move || {
                 let outcome = store.apply_refresh(&key_for_store, &items, now, is_ranking, max_items)?;
+                for id in &completed_ids {
+                    store.mark_completed(&key_for_store, id, now)?;
+                }
                 store.set_page_bytes(&key_for_store, page_bytes)?;
                 if !validators.is_empty() {
                     store.set_http_cache(&feed_url, validators.etag.as_deref(), validators.last_modified.as_deref())?;
@@ -114,6 +144,71 @@ pub async fn refresh_feed(context: &RefreshContext, settings: &Settings, site: &
     }
     metrics::histogram!("feedwright_refresh_seconds").record(started.elapsed().as_secs_f64());
     Ok(report)
+}
+
+/// Fetch the article page of every item in `needing` (a few at a time, within `article_slots`) and fill
+/// what the list lacked. An article that cannot be fetched leaves its item as the list gave it; it is
+/// tried again at the next refresh. Returns the items and the ids that were completed, and the number
+/// of warnings.
+async fn complete_items(
+    context: &RefreshContext,
+    site: &Site,
+    items: Vec<Item>,
+    needing: &HashSet<String>,
+    now: DateTime<Utc>,
+) -> ((Vec<Item>, Vec<String>), usize) {
+    let request = request_options(site);
+    let extract_context = ExtractContext { now, timezone: site.timezone };
+    let mut tasks = tokio::task::JoinSet::new();
+    for (item_idx, item) in items.iter().enumerate() {
+        if !needing.contains(&item.id) {
+            continue;
+        }
+        let Ok(url) = url::Url::parse(&item.url) else { continue };
+        let fetcher = context.fetcher.clone();
+        let slots = context.article_slots.clone();
+        let request = request.clone();
+        let item = item.clone();
+        let article_fields = site.article.clone();
+        let date_formats = site.date_formats.clone();
+        tasks.spawn(async move {
+            let Ok(_permit) = slots.acquire_owned().await else { return (item_idx, Err("shutting down".to_owned())) };
+            match fetcher.fetch_page(&url, &request).await {
+                Ok(page) => {
+                    // Parsing and sanitizing are CPU work: keep them off the async threads.
+                    let completed = tokio::task::spawn_blocking(move || {
+                        complete_item(&item, &page.text, &page.url, &article_fields, &date_formats, &extract_context, item_idx + 1)
+                    })
+                    .await;
+                    (item_idx, completed.map_err(|error| error.to_string()))
+                }
+                Err(error) => (item_idx, Err(error.to_string())),
+            }
+        });
+    }
+    let mut items = items;
+    let mut completed_ids = Vec::new();
+    let mut n_warnings = 0;
+    while let Some(joined) = tasks.join_next().await {
+        let Ok((item_idx, result)) = joined else { continue };
+        match result {
+            Ok((completed, warnings)) => {
+                for warning in &warnings {
+                    tracing::warn!(warning = %warning, url = %completed.url, "article warning");
+                }
+                n_warnings += warnings.len();
+                completed_ids.push(completed.id.clone());
+                if let Some(slot) = items.get_mut(item_idx) {
+                    *slot = completed;
+                }
+            }
+            Err(error) => {
+                n_warnings += 1;
+                tracing::warn!(error = %error, item = item_idx + 1, "cannot complete the item from its article page; will try again next refresh");
+            }
+        }
+    }
+    ((items, completed_ids), n_warnings)
 }
 
 /// A page that gave no items is a failure with a message a person can act on.

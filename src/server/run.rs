@@ -89,7 +89,7 @@ pub async fn start(live_config: Arc<LiveConfig>, handle_signals: bool) -> Result
     state.metrics = metrics_handle();
     let app = router(state);
 
-    let runner = Runner { live_config, context: RefreshContext { fetcher, store }, refresh_requests, shutdown: shutdown.clone(), reloads };
+    let runner = Runner { live_config, context: RefreshContext::new(fetcher, store, &config.settings), refresh_requests, shutdown: shutdown.clone(), reloads };
     let runner_task = tokio::spawn(runner.run());
 
     if handle_signals {
