@@ -46,6 +46,19 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = PreviewFormat::Table)]
         format: PreviewFormat,
     },
+    /// Read one article page without any site config: title, date, bylines, summary, image, text.
+    Extract {
+        /// A URL to fetch, or a saved HTML file.
+        source: String,
+        /// With a file: the URL the page was saved from (links resolve against it).
+        #[arg(long)]
+        base_url: Option<String>,
+        #[arg(long, value_enum, default_value_t = ExtractFormat::Json)]
+        format: ExtractFormat,
+        /// Time zone for dates the page gives without one (IANA name).
+        #[arg(long, default_value = "UTC")]
+        timezone: String,
+    },
     /// Print the JSON Schema of site configs (or of feedwright.toml with --settings), for editors.
     Schema {
         #[arg(long)]
@@ -79,6 +92,12 @@ pub enum Command {
         #[arg(long, default_value = "config")]
         config: PathBuf,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExtractFormat {
+    Json,
+    Table,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -129,6 +148,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Preview { target, config, input, base_url, format } => {
             preview(&target, &config, input.as_deref(), base_url.as_deref(), format)
         }
+        Command::Extract { source, base_url, format, timezone } => extract_command(&source, base_url.as_deref(), format, &timezone),
         Command::Serve { config, data, listen } => serve(&config, data, listen.as_deref()),
         Command::Refresh { target, config, data } => refresh(target.as_deref(), &config, data),
         Command::Health { url, config } => health(url.as_deref(), &config),
@@ -379,6 +399,64 @@ fn preview(
         }
     }
     Ok(if extraction.items.is_empty() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+fn extract_command(source: &str, base_url: Option<&str>, format: ExtractFormat, timezone: &str) -> anyhow::Result<ExitCode> {
+    let timezone: chrono_tz::Tz = timezone.parse().map_err(|_| anyhow!("--timezone {timezone:?} is not an IANA time zone name like \"Asia/Tokyo\""))?;
+    let now = Utc::now();
+    let is_url = source.starts_with("http://") || source.starts_with("https://");
+    let (text, page_url) = if is_url {
+        let url = Url::parse(source).with_context(|| format!("{source:?} is not a URL"))?;
+        let fetcher = Fetcher::new(FetchOptions::from_settings(&config::Settings::default()))?;
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let request = crate::fetch::RequestOptions { obey_robots: true, ..Default::default() };
+        let page = runtime.block_on(fetcher.fetch_page(&url, &request))?;
+        (page.text, page.url)
+    } else {
+        let bytes = std::fs::read(source).with_context(|| format!("cannot read {source}"))?;
+        let page_url = match base_url {
+            Some(base_url) => Url::parse(base_url).with_context(|| format!("--base-url {base_url:?} is not a URL"))?,
+            None => {
+                let absolute = std::fs::canonicalize(source).with_context(|| format!("cannot resolve {source}"))?;
+                Url::from_file_path(&absolute).map_err(|()| anyhow!("cannot make a URL of {}", absolute.display()))?
+            }
+        };
+        (decode_html(&bytes, None).0, page_url)
+    };
+    let context = ExtractContext { now, timezone };
+    let article = crate::extract::article::extract_article(&text, &page_url, &context);
+    let url = article.url.clone().unwrap_or_else(|| page_url.to_string());
+    let json = serde_json::json!({
+        "title": article.title,
+        "url": url,
+        "published": article.published.map(|date| date.to_rfc3339()),
+        "updated": article.updated.map(|date| date.to_rfc3339()),
+        "authors": article.authors,
+        "summary": article.summary,
+        "image": article.image,
+        "language": article.language,
+        "categories": article.categories,
+        "content_html": article.content_html,
+    });
+    let mut stdout = std::io::stdout().lock();
+    match format {
+        ExtractFormat::Json => writeln!(stdout, "{}", serde_json::to_string_pretty(&json)?)?,
+        ExtractFormat::Table => {
+            let show = |value: &serde_json::Value| match value {
+                serde_json::Value::Null => "-".to_owned(),
+                serde_json::Value::String(text) => truncate(text, 100),
+                serde_json::Value::Array(values) if values.is_empty() => "-".to_owned(),
+                serde_json::Value::Array(values) => values.iter().filter_map(|value| value.as_str()).collect::<Vec<_>>().join("; "),
+                other => other.to_string(),
+            };
+            for key in ["title", "url", "published", "updated", "authors", "summary", "image", "language", "categories"] {
+                writeln!(stdout, "{key:<11} {}", show(&json[key]))?;
+            }
+            let content_chars = article.content_html.as_deref().map(|content| content.chars().count()).unwrap_or(0);
+            writeln!(stdout, "{:<11} {content_chars} chars of sanitized HTML", "content")?;
+        }
+    }
+    Ok(if article.title.is_some() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 /// The `--format json` contract: item keys in the JSON Feed spelling, dates in RFC 3339.

@@ -177,3 +177,34 @@ fn schema_is_json_schema_of_the_site_config() {
         assert!(properties.contains_key(key), "missing {key}");
     }
 }
+
+#[test]
+fn extract_reads_an_article_without_a_config() {
+    let output = run(&[
+        "extract",
+        &manifest_path("tests/fixtures/japannews/article-politics.html"),
+        "--base-url",
+        "https://japannews.yomiuri.co.jp/politics/politics-government/20261128-300101/",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let keys: Vec<&str> = json.as_object().expect("object").keys().map(String::as_str).collect();
+    for key in ["title", "url", "published", "updated", "authors", "summary", "image", "language", "categories", "content_html"] {
+        assert!(keys.contains(&key), "missing {key} in {keys:?}");
+    }
+    assert_eq!(json["title"], "Government Panel Urges Lowering Diet Candidacy Age to 20; Ruling Bloc Divided Over ‘Youth Seat’ Proposal");
+    assert_eq!(json["published"], "2026-11-28T09:05:00+09:00");
+    assert_eq!(json["authors"], serde_json::json!(["Hanako Sato", "Ichiro Tanaka"]));
+    assert_eq!(json["language"], "en");
+    assert_eq!(json["url"], "https://japannews.yomiuri.co.jp/politics/politics-government/20261128-300101/");
+}
+
+#[test]
+fn extract_fetches_a_url_from_a_local_origin() {
+    let origin = start_origin(vec![("/business/companies/20261129-300222/", japannews_page("article-business-wire.html"))]);
+    let output = run(&["extract", &origin.url("/business/companies/20261129-300222/"), "--format", "table"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let table = stdout(&output);
+    assert!(table.contains("published   2026-11-29T14:30:00+09:00"), "{table}");
+    assert!(table.contains("authors     -"), "a wire story has no byline: {table}");
+}
