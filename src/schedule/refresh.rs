@@ -150,7 +150,7 @@ pub async fn refresh_feed(context: &RefreshContext, settings: &Settings, site: &
 /// what the list lacked. An article that cannot be fetched leaves its item as the list gave it; it is
 /// tried again at the next refresh. Returns the items and the ids that were completed, and the number
 /// of warnings.
-async fn complete_items(
+pub async fn complete_items(
     context: &RefreshContext,
     site: &Site,
     items: Vec<Item>,
