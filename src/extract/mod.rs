@@ -156,6 +156,15 @@ pub fn extract_from_document(
     if let Some(limit) = feed.limit {
         extraction.items.truncate(limit as usize);
     }
+    // The "#1 " goes on last: filters must see the page's title, so `exclude = { title = "^PR" }`
+    // still matches a ranked "PR: ..." item.
+    if feed.show_rank {
+        for item in &mut extraction.items {
+            if let Some(rank) = item.rank {
+                item.title = format!("#{rank} {}", item.title);
+            }
+        }
+    }
     extraction
 }
 
@@ -287,10 +296,6 @@ fn build_item(
     let published = date_field(FieldName::Date);
     let updated = date_field(FieldName::Updated);
 
-    let title = match (feed.show_rank, rank) {
-        (true, Some(rank)) => format!("#{rank} {title}"),
-        _ => title,
-    };
     let id = first(FieldName::Guid).map(|guid| strip_xml_forbidden(&guid)).unwrap_or_else(|| url.clone());
     Some(Item {
         id,
