@@ -57,8 +57,9 @@ fn dropped_nodes(node: ElementRef<'_>, field: &Field) -> HashSet<NodeId> {
     field.drop.iter().flat_map(|drop| node.select(&drop.selector).map(|dropped| dropped.id())).collect()
 }
 
-/// The text of an element, skipping dropped subtrees, scripts and styles; `<br>` and block ends count as spaces.
-/// Walks iteratively, so deeply nested hostile markup cannot overflow the stack.
+/// The text of an element, skipping dropped subtrees, scripts and styles. `<br>` and both the start and
+/// the end of a block count as spaces, as a browser breaks the line there: `Live<div>Storm</div>` reads
+/// "Live Storm", not "LiveStorm". Walks iteratively, so deeply nested hostile markup cannot overflow the stack.
 pub fn text_of(element: ElementRef<'_>, dropped: &HashSet<NodeId>) -> String {
     let mut out = String::new();
     let mut skip_depth = 0usize;
@@ -71,7 +72,7 @@ pub fn text_of(element: ElementRef<'_>, dropped: &HashSet<NodeId>) -> String {
                 }
                 match node.value() {
                     Node::Text(text) => out.push_str(text),
-                    Node::Element(element) if element.name() == "br" => out.push(' '),
+                    Node::Element(element) if element.name() == "br" || is_block(element.name()) => out.push(' '),
                     _ => {}
                 }
             }

@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use scraper::{ElementRef, Html};
 use url::Url;
 
-use crate::config::{Feed, Field, FieldName, Fields, Filter};
+use crate::config::{Feed, Field, FieldName, Fields, Filter, Take};
 use crate::item::Item;
 use date::{DateContext, parse_date};
 use field::{RawValues, TemplateVariables, absolute_url, apply_steps, read_raw};
@@ -158,6 +158,15 @@ pub fn extract_from_document(
     if let Some(limit) = feed.limit {
         extraction.items.truncate(limit as usize);
     }
+    // The "#1 " goes on last: filters must see the page's title, so `exclude = { title = "^PR" }`
+    // still matches a ranked "PR: ..." item.
+    if feed.show_rank {
+        for item in &mut extraction.items {
+            if let Some(rank) = item.rank {
+                item.title = format!("#{rank} {}", item.title);
+            }
+        }
+    }
     extraction
 }
 
@@ -289,16 +298,23 @@ fn build_item(
     let published = date_field(FieldName::Date);
     let updated = date_field(FieldName::Updated);
 
-    let title = match (feed.show_rank, rank) {
-        (true, Some(rank)) => format!("#{rank} {title}"),
-        _ => title,
-    };
+    // Text read as text is already what the page shows; stripping tags from it again would eat a
+    // "<b>" the page wrote as `&lt;b&gt;` and decode `&amp;amp;` twice. Only markup is stripped: inner
+    // HTML, an attribute (such as `og:description`) or a template that pulls in other fields.
+    let summary_is_markup = feed
+        .fields
+        .summary
+        .as_ref()
+        .is_some_and(|field| field.take != Take::Text || template_references(field).next().is_some());
+    let summary = first(FieldName::Summary)
+        .map(|summary| if summary_is_markup { strip_tags(&summary) } else { collapse_whitespace(&summary) })
+        .filter(|summary| !summary.is_empty());
     let id = first(FieldName::Guid).map(|guid| strip_xml_forbidden(&guid)).unwrap_or_else(|| url.clone());
     Some(Item {
         id,
         title,
         url,
-        summary: first(FieldName::Summary).map(|summary| strip_tags(&summary)).filter(|summary| !summary.is_empty()),
+        summary,
         content_html: first(FieldName::Content).map(|content| strip_xml_forbidden(&content)),
         published,
         updated,
