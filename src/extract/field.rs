@@ -30,7 +30,11 @@ pub fn read_raw(element: ElementRef<'_>, field: &Field) -> RawValues {
     let nodes: Vec<ElementRef<'_>> = match &field.select {
         None => vec![element],
         Some(select) if field.all => element.select(&select.selector).collect(),
-        Some(select) => element.select(&select.selector).take(1).collect(),
+        // `a@href` means "the first `a` that has an href": an anchor without one is not the link.
+        Some(select) => match &field.take {
+            Take::Attr(attr) => element.select(&select.selector).filter(|node| node.value().attr(attr).is_some()).take(1).collect(),
+            _ => element.select(&select.selector).take(1).collect(),
+        },
     };
     let matched = !nodes.is_empty();
     let mut values = Vec::new();
@@ -169,17 +173,17 @@ fn escape_into(out: &mut String, text: &str, in_attribute: bool) {
 }
 
 /// Run a field's steps on one value. A step that cannot apply (a regex without a match, a URL that
-/// does not resolve) makes the value `None`, which the caller reports.
-pub fn apply_steps(value: String, field: &Field, page_url: &Url, variables: &dyn TemplateVariables) -> Option<String> {
+/// does not resolve) drops the value and says why, for the caller to report as a warning.
+pub fn apply_steps(value: String, field: &Field, page_url: &Url, variables: &dyn TemplateVariables) -> Result<String, String> {
     let mut value = value;
     for step in &field.steps {
         value = match step {
             Step::Collapse => collapse_whitespace(&value),
-            Step::Absolute => absolute_url(&value, page_url)?,
+            Step::Absolute => absolute_url(&value, page_url).ok_or_else(|| format!("{value:?} does not resolve to an http(s) URL"))?,
             Step::StripHtml => strip_tags(&value),
             Step::Regex(regex) => {
-                let captures = regex.captures(&value)?;
-                captures.get(1).or_else(|| captures.get(0))?.as_str().to_owned()
+                let captures = regex.captures(&value).ok_or_else(|| format!("regex `{}` did not match {value:?}", regex.as_str()))?;
+                captures.get(1).or_else(|| captures.get(0)).map(|found| found.as_str().to_owned()).unwrap_or_default()
             }
             Step::Replace(regex, replacement) => regex.replace_all(&value, replacement.as_str()).into_owned(),
             Step::Template(template) => render_template(template, &value, variables),
@@ -187,7 +191,7 @@ pub fn apply_steps(value: String, field: &Field, page_url: &Url, variables: &dyn
             Step::Suffix(suffix) => format!("{value}{suffix}"),
         };
     }
-    Some(value)
+    Ok(value)
 }
 
 fn render_template(template: &Template, value: &str, variables: &dyn TemplateVariables) -> String {

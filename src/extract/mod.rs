@@ -47,6 +47,9 @@ pub enum Warning {
     BadUrl { item: usize, field: String, value: String },
     /// `follow` found no link to follow.
     FollowFailed { selector: String },
+    /// A field's step could not apply (a regex without a match, a URL that does not resolve), so the
+    /// value was dropped.
+    StepFailed { item: usize, field: String, reason: String },
 }
 
 impl fmt::Display for Warning {
@@ -69,6 +72,7 @@ impl fmt::Display for Warning {
             Warning::BadUrl { item, field, value } => {
                 write!(formatter, "item {item}: field `{field}`: {value:?} is not an http(s) URL")
             }
+            Warning::StepFailed { item, field, reason } => write!(formatter, "item {item}: field `{field}`: {reason}, so the value was dropped"),
             Warning::FollowFailed { selector } => {
                 write!(formatter, "`follow` (`{selector}`) found no link on the page; the layout may have changed")
             }
@@ -125,6 +129,9 @@ pub fn extract_from_document(
             let entry = missing.entry(*field_name).or_insert((0, position));
             entry.0 += 1;
         }
+        for (field_name, reason) in &values.step_failures {
+            extraction.warnings.push(Warning::StepFailed { item: position, field: field_name.as_str().to_owned(), reason: reason.clone() });
+        }
         match build_item(&values, feed, page_url, context, position, rank, &mut extraction.warnings) {
             Some(item) => extraction.items.push(item),
             None => continue,
@@ -178,7 +185,7 @@ pub fn follow_link(html: &str, page_url: &Url, follow: &Field) -> Result<Url, Wa
     let no_variables = ItemValues::default();
     values
         .into_iter()
-        .filter_map(|value| apply_steps(value, follow, page_url, &no_variables))
+        .filter_map(|value| apply_steps(value, follow, page_url, &no_variables).ok())
         .find_map(|value| absolute_url(&value, page_url))
         .and_then(|url| Url::parse(&url).ok())
         .ok_or_else(failed)
@@ -189,6 +196,8 @@ pub fn follow_link(html: &str, page_url: &Url, follow: &Field) -> Result<Url, Wa
 pub(crate) struct ItemValues {
     pub(crate) values: HashMap<FieldName, Vec<String>>,
     missing: Vec<FieldName>,
+    /// Values a step dropped, with the reason.
+    step_failures: Vec<(FieldName, String)>,
     rank: Option<u32>,
 }
 
@@ -226,11 +235,14 @@ pub(crate) fn read_item_fields(element: ElementRef<'_>, fields: &Fields, page_ur
                 }
                 values = field.default.iter().cloned().collect();
             }
-            let processed: Vec<String> = values
-                .into_iter()
-                .filter_map(|value| apply_steps(value, field, page_url, &item_values))
-                .filter(|value| !value.trim().is_empty())
-                .collect();
+            let mut processed = Vec::new();
+            for value in values {
+                match apply_steps(value, field, page_url, &item_values) {
+                    Ok(value) if !value.trim().is_empty() => processed.push(value),
+                    Ok(_) => {}
+                    Err(reason) => item_values.step_failures.push((field_name, reason)),
+                }
+            }
             item_values.values.insert(field_name, processed);
         }
         pending = still_pending;
