@@ -312,3 +312,14 @@ async fn per_host_limits_hold_under_concurrency() {
     // Five requests, 100 ms apart at least: the last starts 400 ms after the first.
     assert!(started.elapsed() >= Duration::from_millis(400), "{:?}", started.elapsed());
 }
+
+#[tokio::test]
+async fn an_unreachable_site_is_reported_as_such_not_as_robots() {
+    // A port nothing listens on: bind, note the port, close.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port();
+    let fetcher = Fetcher::new(FetchOptions { max_attempts: 1, ..options() }).expect("fetcher");
+    let error = fetcher.fetch_page(&url(&format!("http://127.0.0.1:{port}"), "/page"), &request()).await.expect_err("unreachable");
+    let message = error.to_string();
+    assert!(message.contains("cannot reach the site"), "{message}");
+    assert!(!message.contains("robots"), "{message}");
+}

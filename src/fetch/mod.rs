@@ -288,13 +288,14 @@ impl Fetcher {
         Ok(FetchOutcome::Page(FetchedPage { url: final_url, status: log_status, text, n_bytes: body.len(), encoding, elapsed, validators }))
     }
 
-    /// Refuse URLs the origin's robots.txt disallows, fetching and caching it on first use.
+    /// Refuse URLs the origin's robots.txt disallows, fetching and caching it on first use. When the
+    /// site cannot be reached at all, that is the error reported (not robots.txt), and nothing is cached.
     async fn check_robots(&self, url: &Url, request: &RequestOptions) -> Result<(), FetchError> {
         let origin = url.origin().ascii_serialization();
         let rules = match self.robots.get(&origin) {
             Some(rules) => rules,
             None => {
-                let rules = self.fetch_robots(url, request).await;
+                let rules = self.fetch_robots(url, request).await?;
                 self.robots.insert(&origin, rules.clone());
                 rules
             }
@@ -302,27 +303,38 @@ impl Fetcher {
         rules.allows(url.as_str()).map_err(|reason| FetchError::Robots { url: url.to_string(), reason })
     }
 
-    async fn fetch_robots(&self, url: &Url, request: &RequestOptions) -> RobotsRules {
-        let Ok(robots_url) = url.join("/robots.txt") else { return RobotsRules::AllowAll };
+    async fn fetch_robots(&self, url: &Url, request: &RequestOptions) -> Result<RobotsRules, FetchError> {
+        let Ok(robots_url) = url.join("/robots.txt") else { return Ok(RobotsRules::AllowAll) };
         let user_agent = request.user_agent.clone().unwrap_or_else(|| self.options.user_agent.clone());
         let host = url.host_str().unwrap_or_default().to_owned();
         let permit = self.politeness.acquire(&host).await;
         let result = self.client.get(robots_url.clone()).header(header::USER_AGENT, &user_agent).send().await;
         drop(permit);
-        let rules = match result {
-            Ok(response) if response.status().is_success() => {
-                let limit = 512 * 1024;
-                match response.bytes().await {
-                    Ok(body) => RobotsRules::parse(&user_agent, &body[..body.len().min(limit)]),
-                    Err(error) => RobotsRules::Unreachable(describe_reqwest_error(&error)),
-                }
+        let response = match result {
+            Ok(response) => response,
+            Err(error) if error.is_connect() || error.is_timeout() => {
+                return Err(FetchError::Transport {
+                    url: url.to_string(),
+                    message: format!("cannot reach the site: {}", describe_reqwest_error(&error.without_url())),
+                    retryable: true,
+                });
             }
-            Ok(response) if response.status().is_client_error() => RobotsRules::AllowAll,
-            Ok(response) => RobotsRules::Unreachable(format!("HTTP {}", response.status().as_u16())),
-            Err(error) => RobotsRules::Unreachable(describe_reqwest_error(&error)),
+            Err(error) => return Ok(RobotsRules::Unreachable(describe_reqwest_error(&error))),
         };
-        tracing::debug!(url = %robots_url, "robots.txt read");
-        rules
+        let status = response.status();
+        let rules = if status.is_success() {
+            const MAX_ROBOTS_BYTES: usize = 512 * 1024;
+            match response.bytes().await {
+                Ok(body) => RobotsRules::parse(&user_agent, &body[..body.len().min(MAX_ROBOTS_BYTES)]),
+                Err(error) => RobotsRules::Unreachable(describe_reqwest_error(&error)),
+            }
+        } else if status.is_client_error() {
+            RobotsRules::AllowAll
+        } else {
+            RobotsRules::Unreachable(format!("HTTP {}", status.as_u16()))
+        };
+        tracing::debug!(url = %robots_url, status = status.as_u16(), "robots.txt read");
+        Ok(rules)
     }
 }
 
