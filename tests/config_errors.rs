@@ -252,3 +252,22 @@ fn selector_errors_read_plainly() {
         assert!(!message.contains("report this") && !message.contains('\n'), "{message}");
     }
 }
+
+#[test]
+fn environment_variables_override_the_file_and_errors_name_them() {
+    let environment = vec![
+        ("FEEDWRIGHT_LISTEN".to_owned(), "0.0.0.0:9090".to_owned()),
+        ("FEEDWRIGHT_DATA_DIR".to_owned(), "/data".to_owned()),
+        ("FEEDWRIGHT_LIMITS_REQUEST_TIMEOUT".to_owned(), "10s".to_owned()),
+    ];
+    let (settings, errors) = config::parse_settings_with_env(Path::new("feedwright.toml"), "listen = \"127.0.0.1:1\"\n", &environment);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(settings.listen.to_string(), "0.0.0.0:9090");
+    assert_eq!(settings.data_dir, Path::new("/data"));
+    assert_eq!(settings.request_timeout.as_secs(), 10);
+
+    let environment = vec![("FEEDWRIGHT_LISTEN".to_owned(), "nowhere".to_owned())];
+    let (_, errors) = config::parse_settings_with_env(Path::new("feedwright.toml"), "listen = \"127.0.0.1:1\"\n", &environment);
+    let rendered: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(rendered, ["environment: FEEDWRIGHT_LISTEN: \"nowhere\" is not an address like \"127.0.0.1:8080\""]);
+}

@@ -8,6 +8,7 @@
 pub mod compile;
 pub mod compiled;
 pub mod diagnostics;
+pub mod env;
 pub mod live;
 pub mod raw;
 
@@ -39,21 +40,17 @@ pub fn load_dir(dir: &Path) -> Result<Config, ConfigErrors> {
     }
 
     let settings_path = dir.join(SETTINGS_FILE);
-    let settings = if settings_path.exists() {
-        match read_file(&settings_path) {
-            Ok(text) => {
-                let (settings, settings_errors) = parse_settings(&settings_path, &text);
-                errors.extend(settings_errors);
-                settings
-            }
-            Err(error) => {
-                errors.push(error);
-                Settings::default()
-            }
-        }
+    let settings_text = if settings_path.exists() {
+        read_file(&settings_path).unwrap_or_else(|error| {
+            errors.push(error);
+            String::new()
+        })
     } else {
-        Settings::default()
+        String::new()
     };
+    let environment: Vec<(String, String)> = std::env::vars().collect();
+    let (settings, settings_errors) = parse_settings_with_env(&settings_path, &settings_text, &environment);
+    errors.extend(settings_errors);
 
     let mut sites = Vec::new();
     let mut site_files: HashMap<String, PathBuf> = HashMap::new();
@@ -113,13 +110,20 @@ fn read_file(path: &Path) -> Result<String, ConfigError> {
 
 /// Parse `feedwright.toml` text; problems come back with the defaults in their place.
 pub fn parse_settings(path: &Path, text: &str) -> (Settings, Vec<ConfigError>) {
+    parse_settings_with_env(path, text, &[])
+}
+
+/// Parse `feedwright.toml` text with `FEEDWRIGHT_*` variables laid over it (see [`env`]).
+pub fn parse_settings_with_env(path: &Path, text: &str, environment: &[(String, String)]) -> (Settings, Vec<ConfigError>) {
     let mut reporter = Reporter::new(path, text);
     let raw: Option<RawSettings> = deserialize_reporting_unknown(&mut reporter, text, &settings_schema());
-    let settings = match raw {
-        Some(raw) => compile::compile_settings(&mut reporter, &raw),
-        None => Settings::default(),
-    };
-    (settings, reporter.errors)
+    let Some(mut raw) = raw else { return (Settings::default(), reporter.errors) };
+    let (overrides, env_errors) = env::apply_env(&mut raw, environment);
+    let settings = compile::compile_settings(&mut reporter, &raw);
+    let mut errors = reporter.errors;
+    env::attribute_to_env(&mut errors, &overrides);
+    errors.extend(env_errors);
+    (settings, errors)
 }
 
 /// Parse one site file's text. The site id defaults to the file stem.
