@@ -294,7 +294,7 @@ fn health(url: Option<&str>, config_dir: &Path) -> anyhow::Result<ExitCode> {
     let base = match url {
         Some(url) => url.trim_end_matches('/').to_owned(),
         None => {
-            let settings = if config_dir.join(config::SETTINGS_FILE).exists() { load_config(config_dir)?.settings } else { config::Settings::default() };
+            let settings = config::load_settings(config_dir).map_err(|errors| anyhow!("the settings are invalid:\n{errors}"))?;
             let address = settings.listen;
             let host = if address.ip().is_unspecified() { format!("127.0.0.1:{}", address.port()) } else { address.to_string() };
             format!("http://{host}")

@@ -208,3 +208,53 @@ fn extract_fetches_a_url_from_a_local_origin() {
     assert!(table.contains("published   2026-11-29T14:30:00+09:00"), "{table}");
     assert!(table.contains("authors     -"), "a wire story has no byline: {table}");
 }
+
+/// `serve` as a real process: `health` sees it up (address from the environment, as in a container),
+/// SIGTERM stops it cleanly, and `health` then fails.
+#[test]
+fn serve_health_and_graceful_stop() {
+    let origin = start_origin(vec![("/latestnews/", japannews_page("latestnews.html"))]);
+    let config = japannews_config_for(&origin);
+    let data = tempfile::tempdir().expect("tempdir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut server = Command::new(binary())
+        .args(["serve", "--config", &config.path().display().to_string()])
+        .env("FEEDWRIGHT_LISTEN", &listen)
+        .env("FEEDWRIGHT_DATA_DIR", data.path())
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start serve");
+    let health = || {
+        Command::new(binary())
+            .args(["health", "--config", &config.path().display().to_string()])
+            .env("FEEDWRIGHT_LISTEN", &listen)
+            .output()
+            .expect("run health")
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !health().status.success() {
+        assert!(std::time::Instant::now() < deadline, "the server did not become healthy");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(data.path().join("feedwright.sqlite3").exists(), "the store lives in the data dir");
+
+    let killed = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().expect("kill");
+    assert!(killed.success());
+    let status = server.wait().expect("wait");
+    assert!(status.success(), "serve exits 0 on SIGTERM, got {status}");
+    let output = server.stdout.take().map(|mut stdout| {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stdout, &mut text);
+        text
+    });
+    let printed = output.unwrap_or_default();
+    assert!(printed.contains(&format!("index:  http://{listen}/")), "{printed}");
+    assert!(printed.contains(&format!("feed:   http://{listen}/feeds/japannews/latest.rss")), "{printed}");
+
+    let after = health();
+    assert_eq!(after.status.code(), Some(1));
+    assert!(stderr(&after).contains("unhealthy: cannot reach"), "{}", stderr(&after));
+}

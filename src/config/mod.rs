@@ -108,6 +108,16 @@ fn read_file(path: &Path) -> Result<String, ConfigError> {
     })
 }
 
+/// Only the settings of a config folder (file and environment), without the sites: for commands such
+/// as `health` that must not fail because a site file has a problem.
+pub fn load_settings(dir: &Path) -> Result<Settings, ConfigErrors> {
+    let path = dir.join(SETTINGS_FILE);
+    let text = if path.exists() { read_file(&path).map_err(|error| ConfigErrors(vec![error]))? } else { String::new() };
+    let environment: Vec<(String, String)> = std::env::vars().collect();
+    let (settings, errors) = parse_settings_with_env(&path, &text, &environment);
+    if errors.is_empty() { Ok(settings) } else { Err(ConfigErrors(errors)) }
+}
+
 /// Parse `feedwright.toml` text; problems come back with the defaults in their place.
 pub fn parse_settings(path: &Path, text: &str) -> (Settings, Vec<ConfigError>) {
     parse_settings_with_env(path, text, &[])
