@@ -116,7 +116,7 @@ pub fn render_index(statuses: &[FeedStatus], config_error: Option<&str>, now: Da
             )
         };
         body.push_str(&format!(
-            "<tr><td><strong>{title}</strong>{ranking}<div class=\"muted small\"><a href=\"{source}\" rel=\"noreferrer\">{source_text}</a></div>{detail}</td><td><span class=\"badge {badge_class}\">{badge}</span></td><td class=\"num\">{items}</td><td>{last}</td><td>{next}</td><td class=\"urls\">{rss}{atom}{json}</td></tr>\n",
+            "<tr><td><strong>{title}</strong>{ranking}<div class=\"muted small\"><a href=\"{source}\" rel=\"noreferrer\">{source_text}</a></div>{detail}</td><td class=\"state\"><span class=\"badge {badge_class}\">{badge}</span></td><td class=\"num\">{items}</td><td class=\"when\">{last}</td><td class=\"when\">{next}</td><td class=\"urls\">{rss}{atom}{json}</td></tr>\n",
             title = escape(&status.title),
             source = escape(&status.source_url),
             source_text = escape(&status.source_url),
@@ -165,6 +165,7 @@ th, td {{ text-align:left; padding:9px 12px; border-bottom:1px solid var(--line)
 th {{ font-size:12px; text-transform:uppercase; letter-spacing:.04em; color:var(--muted); font-weight:600; }}
 tr:last-child td {{ border-bottom:none; }}
 td.num {{ text-align:right; font-variant-numeric:tabular-nums; }}
+td.when, td.state {{ white-space:nowrap; }}
 a {{ color:var(--accent); text-decoration:none; }} a:hover {{ text-decoration:underline; }}
 .muted {{ color:var(--muted); font-weight:normal; }} .small {{ font-size:12px; word-break:break-all; }}
 .badge {{ display:inline-block; padding:1px 8px; border-radius:999px; font-size:12px; font-weight:600; }}
