@@ -7,6 +7,7 @@
 #   cargo build --release
 #   benches/serve-load.sh [seconds per wrk run, default 10]
 #
+# nginx runs one worker per core with sendfile, as a tuned static server would.
 # Everything listens on 127.0.0.1 only: a Python http.server is the origin, feedwright and nginx serve.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,7 @@ bin=target/release/feedwright
 command -v wrk >/dev/null && command -v nginx >/dev/null || { echo "install nginx-light and wrk first"; exit 2; }
 
 work=$(mktemp -d)
+chmod 755 "$work"   # nginx's workers run as an unprivileged user and must read the feed file
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
@@ -60,12 +62,15 @@ etag=$(grep -i '^etag:' "$work/headers" | tr -d '\r' | cut -d' ' -f2)
 echo "feed: $(grep -c '<item>' "$work/root/feed.rss") items, $(stat -c %s "$work/root/feed.rss") bytes, ETag $etag"
 
 cat > "$work/nginx.conf" <<NGINX
-worker_processes 1;
+worker_processes auto;
 pid $work/nginx.pid;
 error_log $work/nginx-error.log;
 events { worker_connections 1024; }
 http {
   access_log off;
+  sendfile on;
+  tcp_nopush on;
+  open_file_cache max=16;
   types { application/rss+xml rss; }
   server {
     listen 127.0.0.1:18192;
@@ -75,9 +80,11 @@ http {
   }
 }
 NGINX
+chmod -R a+rX "$work/root"
 nginx -c "$work/nginx.conf"
 sleep 0.5
-nginx_etag=$(curl -s -D - -o /dev/null http://127.0.0.1:18192/feed.rss | grep -i '^etag:' | tr -d '\r' | cut -d' ' -f2)
+nginx_etag=$(curl -s -D - -o /dev/null http://127.0.0.1:18192/feed.rss | grep -i '^etag:' | tr -d '\r' | cut -d' ' -f2 || true)
+[ -n "$nginx_etag" ] || { echo "nginx does not serve the feed:"; cat "$work/nginx-error.log"; exit 1; }
 
 bench() { # label, url, [header]
   local rps

@@ -50,20 +50,44 @@ pub fn apply_env(raw: &mut RawSettings, variables: &[(String, String)]) -> (Over
         let small_number = |value: &str| number(value).and_then(|number| u32::try_from(number).map_err(|_| format!("{value:?} is too large")));
         let text = Some(value.clone());
         let result: Result<(), String> = match key {
-            "listen" => Ok(raw.listen = text),
-            "data_dir" => Ok(raw.data_dir = text),
-            "user_agent" => Ok(raw.user_agent = text),
-            "refresh" => Ok(raw.refresh = text),
-            "public_url" => Ok(raw.public_url = text),
-            "admin_token" => Ok(raw.admin_token = text),
+            "listen" => {
+                raw.listen = text;
+                Ok(())
+            }
+            "data_dir" => {
+                raw.data_dir = text;
+                Ok(())
+            }
+            "user_agent" => {
+                raw.user_agent = text;
+                Ok(())
+            }
+            "refresh" => {
+                raw.refresh = text;
+                Ok(())
+            }
+            "public_url" => {
+                raw.public_url = text;
+                Ok(())
+            }
+            "admin_token" => {
+                raw.admin_token = text;
+                Ok(())
+            }
             "max_concurrent_refreshes" => small_number(value).map(|number| raw.max_concurrent_refreshes = Some(number)),
             "broken_after" => small_number(value).map(|number| raw.broken_after = Some(number)),
             "limits.max_page_bytes" => number(value).map(|number| raw.limits.max_page_bytes = Some(number)),
-            "limits.request_timeout" => Ok(raw.limits.request_timeout = text),
+            "limits.request_timeout" => {
+                raw.limits.request_timeout = text;
+                Ok(())
+            }
             "limits.max_items_per_feed" => small_number(value).map(|number| raw.limits.max_items_per_feed = Some(number)),
             "limits.max_attempts" => small_number(value).map(|number| raw.limits.max_attempts = Some(number)),
             "limits.per_host_concurrency" => small_number(value).map(|number| raw.limits.per_host_concurrency = Some(number)),
-            "limits.per_host_interval" => Ok(raw.limits.per_host_interval = text),
+            "limits.per_host_interval" => {
+                raw.limits.per_host_interval = text;
+                Ok(())
+            }
             "limits.article_concurrency" => small_number(value).map(|number| raw.limits.article_concurrency = Some(number)),
             _ => Err(format!("{variable} has no setting behind it (a feedwright bug)")),
         };

@@ -281,6 +281,7 @@ impl Fetcher {
         }
         let (text, encoding) = decode_html(&body, content_type.as_deref());
         let elapsed = started.elapsed();
+        metrics::histogram!("feedwright_fetch_seconds").record(elapsed.as_secs_f64());
         tracing::info!(url = %url, status = log_status, bytes = body.len(), elapsed_ms = elapsed.as_millis() as u64, "fetched");
         if let Some(reason) = blocked_or_empty(&text, request.typical_bytes) {
             return Err(FetchError::BlockedOrEmpty { url: url.to_string(), reason });

@@ -113,6 +113,9 @@ pub async fn refresh_feed(context: &RefreshContext, settings: &Settings, site: &
                     store.mark_completed(&key_for_store, id, now)?;
                 }
                 store.set_page_bytes(&key_for_store, page_bytes)?;
+                if let Some(state) = store.feed_state(&key_for_store)? {
+                    metrics::gauge!("feedwright_items", "site" => key_for_store.site.clone(), "feed" => key_for_store.feed.clone()).set(f64::from(state.item_count));
+                }
                 if !validators.is_empty() {
                     store.set_http_cache(&feed_url, validators.etag.as_deref(), validators.last_modified.as_deref())?;
                 }

@@ -3,17 +3,18 @@
 //! conditional poll a header comparison.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
 
-use super::{AppState, base_url, error_page};
+use super::{AppState, base_url, count_response, error_page};
 use crate::feed::{FeedFormat, FeedMeta, OpmlEntry, write_opml};
 use crate::store::FeedKey;
 
@@ -21,24 +22,62 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/feeds/{site}/{file}", get(feed)).route("/feeds.opml", get(opml))
 }
 
-/// One rendered feed body with its validators.
+/// One rendered feed body with its validators, and the response headers built once with it (a poll
+/// then costs no formatting at all).
 pub struct Rendered {
     pub body: Bytes,
     pub etag: String,
     pub last_modified: DateTime<Utc>,
-    /// The store generation it was rendered from.
+    /// The store generation it was rendered from, and the store's live counter for the feed: the copy
+    /// is current while the two agree.
     pub generation: u64,
+    counter: Arc<AtomicU64>,
+    headers: HeaderMap,
 }
 
+impl Rendered {
+    fn is_current(&self) -> bool {
+        self.counter.load(Ordering::Acquire) == self.generation
+    }
+
+    fn new(body: String, last_modified: DateTime<Utc>, (generation, counter): (u64, Arc<AtomicU64>), format: FeedFormat, max_age: u64) -> Rendered {
+        let etag = format!("\"{:016x}\"", stable_hash(body.as_bytes()));
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+        if let Ok(value) = HeaderValue::from_str(&etag) {
+            headers.insert(header::ETAG, value);
+        }
+        if let Ok(value) = HeaderValue::from_str(&httpdate::fmt_http_date(last_modified.into())) {
+            headers.insert(header::LAST_MODIFIED, value);
+        }
+        if let Ok(value) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
+            headers.insert(header::CACHE_CONTROL, value);
+        }
+        headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        Rendered { body: Bytes::from(body), etag, last_modified, generation, counter, headers }
+    }
+}
+
+/// What makes two requests get the same bytes: the request's path and query (site, feed, format,
+/// limit), the host it was addressed to (self links are absolute), and the config (titles, URLs).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct CacheKey {
-    site: String,
-    feed: String,
-    format: FeedFormat,
-    limit: Option<usize>,
-    base_url: String,
-    /// Titles and URLs come from the config: a reload makes old bodies stale.
+    path_and_query: String,
+    host: String,
+    forwarded_https: bool,
     config_generation: u64,
+}
+
+impl CacheKey {
+    fn of(request: &Request, config_generation: u64) -> CacheKey {
+        let headers = request.headers();
+        CacheKey {
+            path_and_query: request.uri().path_and_query().map(|path| path.as_str().to_owned()).unwrap_or_default(),
+            host: headers.get(header::HOST).and_then(|value| value.to_str().ok()).unwrap_or_default().to_owned(),
+            forwarded_https: headers.get("x-forwarded-proto").is_some_and(|value| value.as_bytes() == b"https"),
+            config_generation,
+        }
+    }
 }
 
 /// Rendered bodies by feed, format, limit and base URL. Entries are replaced when the store's
@@ -69,49 +108,48 @@ impl RenderCache {
     }
 }
 
-#[derive(serde::Deserialize)]
-struct FeedQuery {
-    limit: Option<String>,
+/// `limit` from the query string, the only parameter a feed takes.
+fn limit_parameter(request: &Request) -> Option<&str> {
+    request.uri().query()?.split('&').find_map(|pair| pair.strip_prefix("limit="))
 }
 
-async fn feed(
-    State(state): State<AppState>,
-    Path((site_id, file)): Path<(String, String)>,
-    Query(query): Query<FeedQuery>,
-    headers: HeaderMap,
-) -> Response {
+async fn feed(State(state): State<AppState>, Path((site_id, file)): Path<(String, String)>, request: Request) -> Response {
+    // The fast path, taken by nearly every poll: a current rendered copy for exactly this request.
+    let cache_key = CacheKey::of(&request, state.live_config.generation());
+    if let Some(rendered) = state.cache.get(&cache_key).filter(|rendered| rendered.is_current()) {
+        return respond(request.headers(), &rendered);
+    }
+    let headers = request.headers();
     let Some((feed_id, extension)) = file.rsplit_once('.') else {
-        return error_page(StatusCode::NOT_FOUND, &format!("feed URLs end in .rss, .atom or .json, e.g. /feeds/{site_id}/{file}.rss"));
+        return feed_error(StatusCode::NOT_FOUND, &format!("feed URLs end in .rss, .atom or .json, e.g. /feeds/{site_id}/{file}.rss"));
     };
     let Some(format) = FeedFormat::from_extension(extension) else {
-        return error_page(StatusCode::NOT_FOUND, &format!("unknown feed format `.{extension}`: use .rss, .atom or .json"));
+        return feed_error(StatusCode::NOT_FOUND, &format!("unknown feed format `.{extension}`: use .rss, .atom or .json"));
     };
     let config = state.config();
     let Some(site) = config.site(&site_id) else {
         let known: Vec<&str> = config.sites.iter().map(|site| site.id.as_str()).collect();
-        return error_page(StatusCode::NOT_FOUND, &format!("no site `{site_id}`; the sites are: {}. The list of all feeds is at /", known.join(", ")));
+        return feed_error(StatusCode::NOT_FOUND, &format!("no site `{site_id}`; the sites are: {}. The list of all feeds is at /", known.join(", ")));
     };
     let Some(feed) = site.feeds.iter().find(|feed| feed.id == feed_id) else {
         let known: Vec<&str> = site.feeds.iter().map(|feed| feed.id.as_str()).collect();
-        return error_page(StatusCode::NOT_FOUND, &format!("site `{site_id}` has no feed `{feed_id}`; its feeds are: {}", known.join(", ")));
+        return feed_error(StatusCode::NOT_FOUND, &format!("site `{site_id}` has no feed `{feed_id}`; its feeds are: {}", known.join(", ")));
     };
     let max_items = config.settings.max_items_per_feed as usize;
-    let limit = match query.limit.as_deref().map(str::parse::<usize>) {
+    let limit = match limit_parameter(&request).map(str::parse::<usize>) {
         None => None,
         Some(Ok(limit)) if limit >= 1 => Some(limit.min(max_items)),
-        Some(_) => return error_page(StatusCode::BAD_REQUEST, "`limit` must be a whole number from 1 up"),
+        Some(_) => return feed_error(StatusCode::BAD_REQUEST, "`limit` must be a whole number from 1 up"),
     };
 
+    let refresh = feed.refresh.or(site.refresh).unwrap_or(config.settings.refresh);
+    let max_age = (refresh.as_secs() / 4).clamp(60, 900);
     let key = FeedKey::new(&site.id, &feed.id);
+    // The counter first, then the generation: a change landing in between makes the copy look stale
+    // at once and be rendered again, never the other way round.
+    let counter = state.store.generation_counter(&key);
     let (generation, changed_at) = state.store.generation(&key);
-    let cache_key = CacheKey {
-        site: site.id.clone(),
-        feed: feed.id.clone(),
-        format,
-        limit,
-        base_url: base_url(&config, &headers),
-        config_generation: state.live_config.generation(),
-    };
+    let base = base_url(&config, headers);
     let previous = state.cache.get(&cache_key);
     let rendered = match previous.as_ref().filter(|rendered| rendered.generation == generation) {
         Some(rendered) => rendered.clone(),
@@ -120,8 +158,8 @@ async fn feed(
             let is_ranking = feed.ranking;
             let items = match tokio::task::spawn_blocking(move || store.items(&key, limit, is_ranking)).await {
                 Ok(Ok(items)) => items,
-                Ok(Err(error)) => return error_page(StatusCode::SERVICE_UNAVAILABLE, &format!("the store cannot be read: {error}")),
-                Err(_) => return error_page(StatusCode::INTERNAL_SERVER_ERROR, "rendering the feed failed"),
+                Ok(Err(error)) => return feed_error(StatusCode::SERVICE_UNAVAILABLE, &format!("the store cannot be read: {error}")),
+                Err(_) => return feed_error(StatusCode::INTERNAL_SERVER_ERROR, "rendering the feed failed"),
             };
             let content_changed_at = items
                 .iter()
@@ -129,40 +167,35 @@ async fn feed(
                 .max();
             let updated = changed_at.or(content_changed_at).unwrap_or_else(Utc::now);
             let meta = FeedMeta::for_feed(site, feed, updated);
-            let self_url = format!("{}/feeds/{}/{}.{}", cache_key.base_url, site.id, feed.id, format.extension());
+            let self_url = format!("{base}/feeds/{}/{}.{}", site.id, feed.id, format.extension());
             let body = format.write(&meta, &items, &self_url);
-            let etag = format!("\"{:016x}\"", stable_hash(body.as_bytes()));
+            let mut rendered = Rendered::new(body, updated, (generation, counter.clone()), format, max_age);
             // Same bytes as before: keep the old Last-Modified, so If-Modified-Since keeps working.
-            let last_modified = match &previous {
-                Some(previous) if previous.etag == etag => previous.last_modified,
-                _ => updated,
-            };
-            let rendered = Arc::new(Rendered { body: Bytes::from(body), etag, last_modified, generation });
+            if let Some(previous) = previous.as_ref().filter(|previous| previous.etag == rendered.etag) {
+                let body = String::from_utf8_lossy(&rendered.body).into_owned();
+                rendered = Rendered::new(body, previous.last_modified, (generation, counter), format, max_age);
+            }
+            let rendered = Arc::new(rendered);
             state.cache.put(cache_key, rendered.clone());
             rendered
         }
     };
 
-    let refresh = feed.refresh.or(site.refresh).unwrap_or(config.settings.refresh);
-    let max_age = (refresh.as_secs() / 4).clamp(60, 900);
-    let mut response_headers = HeaderMap::new();
-    response_headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
-    if let Ok(etag) = HeaderValue::from_str(&rendered.etag) {
-        response_headers.insert(header::ETAG, etag);
+    respond(headers, &rendered)
+}
+
+fn feed_error(status: StatusCode, message: &str) -> Response {
+    count_response("feed", status);
+    error_page(status, message)
+}
+
+fn respond(request_headers: &HeaderMap, rendered: &Rendered) -> Response {
+    if not_modified(request_headers, rendered) {
+        count_response("feed", StatusCode::NOT_MODIFIED);
+        return (StatusCode::NOT_MODIFIED, rendered.headers.clone()).into_response();
     }
-    let last_modified = httpdate::fmt_http_date(rendered.last_modified.into());
-    if let Ok(last_modified) = HeaderValue::from_str(&last_modified) {
-        response_headers.insert(header::LAST_MODIFIED, last_modified);
-    }
-    if let Ok(cache_control) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
-        response_headers.insert(header::CACHE_CONTROL, cache_control);
-    }
-    response_headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    metrics::counter!("feedwright_feed_requests_total", "format" => format.extension()).increment(1);
-    if not_modified(&headers, &rendered) {
-        return (StatusCode::NOT_MODIFIED, response_headers).into_response();
-    }
-    (StatusCode::OK, response_headers, rendered.body.clone()).into_response()
+    count_response("feed", StatusCode::OK);
+    (StatusCode::OK, rendered.headers.clone(), rendered.body.clone()).into_response()
 }
 
 /// RFC 9110: If-None-Match wins over If-Modified-Since; weak comparison for If-None-Match.

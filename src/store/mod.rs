@@ -32,6 +32,7 @@ mod tests;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -62,8 +63,9 @@ pub struct Store {
     changes: Arc<Mutex<ChangeCounters>>,
 }
 
-/// Per feed: how many times its items changed in this process, and when they last did.
-type ChangeCounters = HashMap<FeedKey, (u64, DateTime<Utc>)>;
+/// Per feed: how many times its items changed in this process (an atomic a reader can hold and poll
+/// without locking), and when they last did.
+type ChangeCounters = HashMap<FeedKey, (Arc<AtomicU64>, Option<DateTime<Utc>>)>;
 
 /// Which feed a row belongs to: the site id and the feed id from the config.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -191,16 +193,23 @@ impl Store {
     pub fn generation(&self, key: &FeedKey) -> (u64, Option<DateTime<Utc>>) {
         let changes = self.changes.lock().unwrap_or_else(PoisonError::into_inner);
         match changes.get(key) {
-            Some((generation, changed_at)) => (*generation, Some(*changed_at)),
+            Some((generation, changed_at)) => (generation.load(Ordering::Acquire), *changed_at),
             None => (0, None),
         }
     }
 
+    /// The feed's change counter itself, to keep and poll with one atomic load (the server does, on
+    /// every request, to know whether its rendered copy is still current).
+    pub fn generation_counter(&self, key: &FeedKey) -> Arc<AtomicU64> {
+        let mut changes = self.changes.lock().unwrap_or_else(PoisonError::into_inner);
+        changes.entry(key.clone()).or_insert_with(|| (Arc::new(AtomicU64::new(0)), None)).0.clone()
+    }
+
     fn bump_generation(&self, key: &FeedKey, now: DateTime<Utc>) {
         let mut changes = self.changes.lock().unwrap_or_else(PoisonError::into_inner);
-        let entry = changes.entry(key.clone()).or_insert((0, now));
-        entry.0 += 1;
-        entry.1 = now;
+        let entry = changes.entry(key.clone()).or_insert_with(|| (Arc::new(AtomicU64::new(0)), None));
+        entry.1 = Some(now);
+        entry.0.fetch_add(1, Ordering::AcqRel);
     }
 }
 
