@@ -241,6 +241,7 @@ fn refresh(target: Option<&str>, config_dir: &Path, data: Option<PathBuf>) -> an
         let known: Vec<String> = config.sites.iter().flat_map(|site| site.feeds.iter().map(move |feed| format!("{}/{}", site.id, feed.id))).collect();
         bail!("nothing matches {:?}; the feeds are: {}", target.unwrap_or(""), known.join(", "));
     }
+    crate::schedule::scrape::log_robots_opt_outs(&config);
     let store = crate::store::Store::open(&crate::server::run::store_path(&config.settings.data_dir))?;
     let fetcher = Fetcher::new(FetchOptions::from_settings(&config.settings))?;
     let context = RefreshContext::new(fetcher, store, &config.settings);

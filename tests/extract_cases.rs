@@ -350,7 +350,6 @@ fn relative_links() {
         ("x", "https://example.com/news/x"),
         ("./x/", "https://example.com/news/x/"),
         ("?page=2", "https://example.com/news/list.html?page=2"),
-        ("#top", "https://example.com/news/list.html#top"),
         ("//other.example/x", "https://other.example/x"),
         ("http://example.com/x", "http://example.com/x"),
         ("HTTPS://EXAMPLE.COM/X", "https://example.com/X"),
@@ -364,6 +363,13 @@ fn relative_links() {
         let html = format!(r#"<li><h2>T</h2><a href="{href}">a</a></li>"#);
         check(r#"items = "li""#, &html, &format!("- T <{expected}>"));
     }
+    // A fragment stays in the link but not in the id.
+    check(
+        r#"items = "li""#,
+        r##"<li><h2>T</h2><a href="#top">a</a></li>"##,
+        "- T <https://example.com/news/list.html#top>
+           id: https://example.com/news/list.html",
+    );
     check(
         r#"items = "li"
            fields.image = "img@src""#,
@@ -943,4 +949,17 @@ fn garbage_and_empty_pages() {
     assert!(!item.title.contains('\0') && item.title.starts_with("Nul") && item.title.ends_with("bytes\u{FFFD}"), "{:?}", item.title);
     assert!(item.url.starts_with("https://example.com/a"), "{}", item.url);
     assert_eq!(item.summary.as_deref(), Some("\u{FFFD}\u{FFFD}"));
+}
+
+// Without a guid the id is the link without tracking parameters, so the same article shared with
+// utm_* or fbclid tags is one item; the link itself stays as the page wrote it.
+#[test]
+fn ids_drop_tracking_parameters() {
+    let extraction = extract(
+        r#"items = "li""#,
+        r#"<li><h2>T</h2><a href="/story?id=7&amp;utm_source=x&amp;fbclid=abc#top">a</a></li>"#,
+    );
+    assert_eq!(extraction.items.len(), 1);
+    assert_eq!(extraction.items[0].url, "https://example.com/story?id=7&utm_source=x&fbclid=abc#top");
+    assert_eq!(extraction.items[0].id, "https://example.com/story?id=7");
 }

@@ -9,6 +9,7 @@ pub mod charset;
 pub mod complete;
 pub mod date;
 pub mod field;
+pub mod item_id;
 pub mod text;
 
 use std::collections::HashMap;
@@ -321,7 +322,9 @@ fn build_item(
     let summary = first(FieldName::Summary)
         .map(|summary| if summary_is_markup { strip_tags(&summary) } else { collapse_whitespace(&summary) })
         .filter(|summary| !summary.is_empty());
-    let id = first(FieldName::Guid).map(|guid| strip_xml_forbidden(&guid)).unwrap_or_else(|| url.clone());
+    // Without a guid, the link is the identity, minus the tracking parameters that make one article
+    // look like several (utm_*, fbclid, ...).
+    let id = first(FieldName::Guid).map(|guid| strip_xml_forbidden(&guid)).unwrap_or_else(|| item_id::canonical_item_id(&url));
     Some(Item {
         id,
         title,

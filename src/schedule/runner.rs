@@ -53,6 +53,7 @@ impl Runner {
                     match self.live_config.reload() {
                         Ok(config) => {
                             tracing::info!(n_sites = config.sites.len(), "config reloaded");
+                            super::scrape::log_robots_opt_outs(&config);
                             self.plan_all(&next_due, false).await;
                         }
                         Err(errors) => tracing::error!(errors = %errors, "config reload failed; the previous config stays in force"),

@@ -48,6 +48,13 @@ pub struct ScrapeHints {
     pub typical_bytes: Option<usize>,
 }
 
+/// Say in the log which sites ignore robots.txt: opting out is allowed, but never silent.
+pub fn log_robots_opt_outs(config: &crate::config::Config) {
+    for site in config.sites.iter().filter(|site| !site.obey_robots) {
+        tracing::warn!(site = %site.id, file = %site.source_file.display(), "robots.txt is not obeyed for this site: its config says `robots = false`");
+    }
+}
+
 /// Request options for a site: its User-Agent, headers and cookies, robots policy.
 pub fn request_options(site: &Site) -> RequestOptions {
     RequestOptions {

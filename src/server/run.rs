@@ -73,6 +73,7 @@ impl RunningServer {
 /// With `handle_signals`, SIGTERM and Ctrl-C stop the service.
 pub async fn start(live_config: Arc<LiveConfig>, handle_signals: bool) -> Result<RunningServer, ServeError> {
     let config = live_config.current();
+    crate::schedule::scrape::log_robots_opt_outs(&config);
     let store = Store::open(&store_path(&config.settings.data_dir))?;
     let fetcher = Fetcher::new(FetchOptions::from_settings(&config.settings))?;
     let address = config.settings.listen;

@@ -20,7 +20,6 @@
 //! The connection runs in WAL mode with `synchronous=NORMAL`, a busy timeout and foreign keys on.
 
 mod http_cache;
-mod item_id;
 mod items;
 mod migrations;
 mod state;
@@ -40,7 +39,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, ErrorCode};
 
 pub use self::http_cache::HttpCacheEntry;
-pub use self::item_id::canonical_item_id;
+/// Item ids are made by extraction; re-exported here for callers that key items.
+pub use crate::extract::item_id::canonical_item_id;
 pub use self::items::RefreshOutcome;
 pub use self::state::FeedState;
 
