@@ -76,6 +76,7 @@ use url::Url;
 use super::ExtractContext;
 use super::date::{DateContext, parse_date};
 use super::field::{absolute_url, text_of};
+use super::html::{escape_into, push_end_tag, push_start_tag};
 use super::text::{collapse_whitespace, strip_tags};
 
 /// What a page says about the article it holds. Empty fields mean the page did not say.
@@ -1377,32 +1378,12 @@ fn prepare_html(root: ElementRef<'_>, also_drop: &[&str]) -> String {
                         }
                         if name == "img" {
                             if let Some(source) = image_source(element) {
-                                out.push_str("<img src=\"");
-                                escape_into(&mut out, &source, true);
-                                out.push('"');
-                                for attribute in ["alt", "width", "height", "title"] {
-                                    if let Some(value) = element.attr(attribute) {
-                                        out.push(' ');
-                                        out.push_str(attribute);
-                                        out.push_str("=\"");
-                                        escape_into(&mut out, value, true);
-                                        out.push('"');
-                                    }
-                                }
-                                out.push('>');
+                                let kept = ["alt", "width", "height", "title"].into_iter().filter_map(|attribute| element.attr(attribute).map(|value| (attribute, value)));
+                                push_start_tag(&mut out, "img", std::iter::once(("src", source.as_str())).chain(kept));
                             }
                             continue;
                         }
-                        out.push('<');
-                        out.push_str(name);
-                        for (attribute, value) in element.attrs() {
-                            out.push(' ');
-                            out.push_str(attribute);
-                            out.push_str("=\"");
-                            escape_into(&mut out, value, true);
-                            out.push('"');
-                        }
-                        out.push('>');
+                        push_start_tag(&mut out, name, element.attrs());
                     }
                     _ => {}
                 }
@@ -1415,12 +1396,8 @@ fn prepare_html(root: ElementRef<'_>, also_drop: &[&str]) -> String {
                     skip_depth -= 1;
                     continue;
                 }
-                if let Node::Element(element) = node.value()
-                    && !is_void(element.name())
-                {
-                    out.push_str("</");
-                    out.push_str(element.name());
-                    out.push('>');
+                if let Node::Element(element) = node.value() {
+                    push_end_tag(&mut out, element.name());
                 }
             }
         }
@@ -1428,22 +1405,6 @@ fn prepare_html(root: ElementRef<'_>, also_drop: &[&str]) -> String {
     out
 }
 
-fn is_void(name: &str) -> bool {
-    matches!(name, "area" | "base" | "br" | "col" | "embed" | "hr" | "img" | "input" | "link" | "meta" | "source" | "track" | "wbr")
-}
-
-fn escape_into(out: &mut String, text: &str, in_attribute: bool) {
-    for character in text.chars() {
-        match character {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' if in_attribute => out.push_str("&quot;"),
-            character if super::text::is_xml_char(character) => out.push(character),
-            _ => {}
-        }
-    }
-}
 
 /// The allow-list pass (ammonia); runs last.
 fn clean_html(html: &str, base_url: &Url) -> String {

@@ -7,6 +7,7 @@ use ego_tree::NodeId;
 use scraper::{ElementRef, Node};
 use url::Url;
 
+use super::html::{escape_into, push_end_tag, push_start_tag};
 use super::text::{collapse_whitespace, strip_tags};
 use crate::config::{Field, Step, Take, Template, TemplatePart};
 
@@ -104,7 +105,6 @@ fn is_block(name: &str) -> bool {
     matches!(name, "p" | "div" | "li" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "figure" | "figcaption" | "section" | "article" | "tr" | "td" | "th" | "blockquote" | "ul" | "ol")
 }
 
-const VOID_ELEMENTS: &[&str] = &["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"];
 
 /// The inner HTML of an element without the dropped subtrees and comments, re-serialized
 /// (so entities and quoting are normalized).
@@ -124,18 +124,7 @@ pub fn inner_html_of(element: ElementRef<'_>, dropped: &HashSet<NodeId>) -> Stri
                 }
                 match node.value() {
                     Node::Text(text) => escape_into(&mut out, text, false),
-                    Node::Element(element) => {
-                        out.push('<');
-                        out.push_str(element.name());
-                        for (name, value) in element.attrs() {
-                            out.push(' ');
-                            out.push_str(name);
-                            out.push_str("=\"");
-                            escape_into(&mut out, value, true);
-                            out.push('"');
-                        }
-                        out.push('>');
-                    }
+                    Node::Element(element) => push_start_tag(&mut out, element.name(), element.attrs()),
                     _ => {}
                 }
             }
@@ -147,30 +136,15 @@ pub fn inner_html_of(element: ElementRef<'_>, dropped: &HashSet<NodeId>) -> Stri
                     skip_depth -= 1;
                     continue;
                 }
-                if let Node::Element(element) = node.value()
-                    && !VOID_ELEMENTS.contains(&element.name()) {
-                        out.push_str("</");
-                        out.push_str(element.name());
-                        out.push('>');
-                    }
+                if let Node::Element(element) = node.value() {
+                    push_end_tag(&mut out, element.name());
+                }
             }
         }
     }
     out.trim().to_owned()
 }
 
-fn escape_into(out: &mut String, text: &str, in_attribute: bool) {
-    for character in text.chars() {
-        match character {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' if in_attribute => out.push_str("&quot;"),
-            character if super::text::is_xml_char(character) => out.push(character),
-            _ => {}
-        }
-    }
-}
 
 /// Run a field's steps on one value. A step that cannot apply (a regex without a match, a URL that
 /// does not resolve) drops the value and says why, for the caller to report as a warning.

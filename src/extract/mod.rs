@@ -9,6 +9,7 @@ pub mod charset;
 pub mod complete;
 pub mod date;
 pub mod field;
+pub mod html;
 pub mod item_id;
 pub mod text;
 
