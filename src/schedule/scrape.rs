@@ -18,6 +18,9 @@ pub enum ScrapeError {
     /// `follow` found no link on the first page.
     #[error("{0}")]
     Follow(String),
+    /// The extraction task did not finish (the process is shutting down).
+    #[error("extraction did not finish: {0}")]
+    Interrupted(String),
 }
 
 /// The outcome of a scrape that brought a page.
@@ -86,12 +89,22 @@ pub async fn scrape_feed(
     };
     let validators = page.validators.clone();
     if let Some(follow) = &feed.follow {
-        let target = follow_link(&page.text, &page.url, follow).map_err(|warning| ScrapeError::Follow(warning.to_string()))?;
+        let (text, page_url, follow) = (page.text.clone(), page.url.clone(), follow.clone());
+        let target = off_the_runtime(move || follow_link(&text, &page_url, &follow))
+            .await?
+            .map_err(|warning| ScrapeError::Follow(warning.to_string()))?;
         tracing::debug!(site = %site.id, feed = %feed.id, url = %target, "following");
         let follow_request = RequestOptions { typical_bytes: None, validators: None, ..request.clone() };
         page = fetcher.fetch_page(&target, &follow_request).await?;
     }
     let context = ExtractContext { now, timezone: site.timezone };
-    let extraction = extract_feed(&page.text, &page.url, feed, &context);
+    let (text, page_url, owned_feed) = (page.text, page.url.clone(), feed.clone());
+    let extraction = off_the_runtime(move || extract_feed(&text, &page_url, &owned_feed, &context)).await?;
     Ok(ScrapeOutcome::Scraped(Scrape { page_url: page.url, page_bytes: page.n_bytes, validators, extraction }))
+}
+
+/// Parsing is CPU work whose cost the page decides (a hostile page with deep nesting can take
+/// seconds): run it on the blocking pool, so the server and other refreshes never wait for it.
+async fn off_the_runtime<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ScrapeError> {
+    tokio::task::spawn_blocking(work).await.map_err(|error| ScrapeError::Interrupted(error.to_string()))
 }
