@@ -79,7 +79,7 @@ pub fn compile_settings(reporter: &mut Reporter, raw: &RawSettings) -> Settings 
             settings.user_agent = user_agent.clone();
         }
     }
-    if let Some(refresh) = compile_duration(reporter, &root.key("refresh"), raw.refresh.as_deref(), Duration::from_secs(60)) {
+    if let Some(refresh) = compile_duration(reporter, &root.key("refresh"), raw.refresh.as_deref(), REFRESH_BOUNDS) {
         settings.refresh = refresh;
     }
     let limits = root.key("limits");
@@ -91,7 +91,7 @@ pub fn compile_settings(reporter: &mut Reporter, raw: &RawSettings) -> Settings 
         }
     }
     if let Some(timeout) =
-        compile_duration(reporter, &limits.key("request_timeout"), raw.limits.request_timeout.as_deref(), Duration::from_secs(1))
+        compile_duration(reporter, &limits.key("request_timeout"), raw.limits.request_timeout.as_deref(), TIMEOUT_BOUNDS)
     {
         settings.request_timeout = timeout;
     }
@@ -116,7 +116,7 @@ pub fn compile_settings(reporter: &mut Reporter, raw: &RawSettings) -> Settings 
             settings.per_host_concurrency = concurrency as usize;
         }
     }
-    if let Some(interval) = compile_duration(reporter, &limits.key("per_host_interval"), raw.limits.per_host_interval.as_deref(), Duration::ZERO) {
+    if let Some(interval) = compile_duration(reporter, &limits.key("per_host_interval"), raw.limits.per_host_interval.as_deref(), INTERVAL_BOUNDS) {
         settings.per_host_interval = interval;
     }
     if let Some(concurrency) = raw.limits.article_concurrency {
@@ -129,12 +129,22 @@ pub fn compile_settings(reporter: &mut Reporter, raw: &RawSettings) -> Settings 
     settings
 }
 
-/// A duration like `"30m"`; `minimum` keeps people from hammering sites by accident.
-fn compile_duration(reporter: &mut Reporter, path: &KeyPath, text: Option<&str>, minimum: Duration) -> Option<Duration> {
+/// Bounds of the durations in a config: a minimum keeps people from hammering sites by accident, a
+/// maximum keeps date arithmetic far from overflow.
+const REFRESH_BOUNDS: (Duration, Duration) = (Duration::from_secs(60), Duration::from_secs(30 * 24 * 60 * 60));
+const TIMEOUT_BOUNDS: (Duration, Duration) = (Duration::from_secs(1), Duration::from_secs(10 * 60));
+const INTERVAL_BOUNDS: (Duration, Duration) = (Duration::ZERO, Duration::from_secs(60 * 60));
+
+/// A duration like `"30m"`, within bounds.
+fn compile_duration(reporter: &mut Reporter, path: &KeyPath, text: Option<&str>, (minimum, maximum): (Duration, Duration)) -> Option<Duration> {
     let text = text?;
     match humantime::parse_duration(text.trim()) {
         Ok(duration) if duration < minimum => {
             reporter.error(path, format!("{text:?} is too short; the minimum is {}", humantime::format_duration(minimum)));
+            None
+        }
+        Ok(duration) if duration > maximum => {
+            reporter.error(path, format!("{text:?} is too long; the maximum is {}", humantime::format_duration(maximum)));
             None
         }
         Ok(duration) => Some(duration),
@@ -165,7 +175,7 @@ pub fn compile_site(reporter: &mut Reporter, raw: &RawSite, default_id: &str, so
             }
         },
     };
-    let refresh = compile_duration(reporter, &root.key("refresh"), raw.refresh.as_deref(), Duration::from_secs(60));
+    let refresh = compile_duration(reporter, &root.key("refresh"), raw.refresh.as_deref(), REFRESH_BOUNDS);
     if raw.user_agent.as_deref().is_some_and(|user_agent| user_agent.trim().is_empty()) {
         reporter.error(&root.key("user_agent"), "the user agent must not be empty (leave the key out to use the global one)");
     }
@@ -341,7 +351,7 @@ fn compile_feed(
     }
     let include = raw.include.as_ref().map(|filter| compile_filter(reporter, &feed_path.key("include"), filter));
     let exclude = raw.exclude.as_ref().map(|filter| compile_filter(reporter, &feed_path.key("exclude"), filter));
-    let refresh = compile_duration(reporter, &feed_path.key("refresh"), raw.refresh.as_deref(), Duration::from_secs(60));
+    let refresh = compile_duration(reporter, &feed_path.key("refresh"), raw.refresh.as_deref(), REFRESH_BOUNDS);
     let empty_fields = RawFields::default();
     let site_fields = if raw.inherit_fields.unwrap_or(true) { &raw_site.fields } else { &empty_fields };
     let fields = compile_fields(reporter, feed_path, site_fields, &raw.fields);

@@ -24,11 +24,18 @@ pub fn backoff(failures: u32) -> Duration {
     FIRST_BACKOFF.saturating_mul(factor).min(MAX_BACKOFF)
 }
 
+/// `start + wait`, saturating at the end of time instead of overflowing.
+pub fn after(start: DateTime<Utc>, wait: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(wait)
+        .ok()
+        .and_then(|wait| start.checked_add_signed(wait))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 /// When a feed is due: now when it never ran or its data is stale, after the backoff when it is
 /// failing, else one interval after the last success.
 pub fn next_refresh_at(state: Option<&FeedState>, interval: Duration, now: DateTime<Utc>) -> DateTime<Utc> {
     let Some(state) = state else { return now };
-    let after = |start: DateTime<Utc>, wait: Duration| start + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
     if let Some(last_attempt) = state.last_attempt.filter(|_| state.consecutive_failures > 0) {
         return after(last_attempt, backoff(state.consecutive_failures));
     }
@@ -86,6 +93,14 @@ mod tests {
         assert!(next_refresh_at(Some(&stale), interval, now) < now);
         let failing = state(3, Some("2026-11-30T11:58:00Z"), Some("2026-11-30T10:00:00Z"));
         assert_eq!(next_refresh_at(Some(&failing), interval, now).to_rfc3339(), "2026-11-30T12:06:00+00:00");
+    }
+
+    #[test]
+    fn huge_intervals_saturate_instead_of_overflowing() {
+        let now = DateTime::parse_from_rfc3339("2026-11-30T12:00:00Z").expect("date").with_timezone(&Utc);
+        let fresh = state(0, Some("2026-11-30T11:50:00Z"), Some("2026-11-30T11:50:00Z"));
+        assert_eq!(next_refresh_at(Some(&fresh), Duration::from_secs(u64::MAX), now), DateTime::<Utc>::MAX_UTC);
+        assert_eq!(after(DateTime::<Utc>::MAX_UTC, Duration::from_secs(1)), DateTime::<Utc>::MAX_UTC);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use tokio::sync::Semaphore;
+use tracing::Instrument;
 
 use chrono::{DateTime, Utc};
 
@@ -48,26 +49,40 @@ impl RefreshContext {
 /// Refresh one feed now. Store errors are returned (they are ours, not the site's); everything that
 /// goes wrong with the site becomes `RefreshReport::Failed` and is recorded.
 pub async fn refresh_feed(context: &RefreshContext, settings: &Settings, site: &Site, feed: &Feed, now: DateTime<Utc>) -> Result<RefreshReport, StoreError> {
+    let span = tracing::info_span!("refresh", site = %site.id, feed = %feed.id);
+    refresh_feed_in_span(context, settings, site, feed, now).instrument(span).await
+}
+
+/// Where a feed's HTTP validators are kept: per feed (two feeds may read the same page and must not
+/// answer each other's conditional requests) and per version of the feed's config (an edited
+/// selector must be applied to the page even when the page itself has not changed).
+fn validators_key(feed: &Feed) -> String {
+    let mut hash: u64 = 0xcbf29ce484222325;
+    for byte in format!("{feed:?}").bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x100000001b3);
+    }
+    format!("{} #{hash:016x}", feed.url)
+}
+
+async fn refresh_feed_in_span(context: &RefreshContext, settings: &Settings, site: &Site, feed: &Feed, now: DateTime<Utc>) -> Result<RefreshReport, StoreError> {
     let started = Instant::now();
     let key = FeedKey::new(&site.id, &feed.id);
-    let span = tracing::info_span!("refresh", site = %site.id, feed = %feed.id);
-    let _enter = span.enter();
-    let store = context.store.clone();
-    let feed_url = feed.url.to_string();
+    let cache_key = format!("{key} {}", validators_key(feed));
     let (cached, state) = {
+        let store = context.store.clone();
         let key = key.clone();
-        let feed_url = feed_url.clone();
-        tokio::task::spawn_blocking(move || Ok::<_, StoreError>((store.http_cache(&feed_url)?, store.feed_state(&key)?)))
-            .await
-            .map_err(|error| StoreError::Task(error.to_string()))??
+        let cache_key = cache_key.clone();
+        run_blocking(move || Ok((store.http_cache(&cache_key)?, store.feed_state(&key)?))).await?
     };
+    // Conditional requests only when there is something to keep serving: a feed with no items
+    // yet must read the page, whatever the server says about it.
+    let has_items = state.as_ref().is_some_and(|state| state.item_count > 0);
     let hints = ScrapeHints {
-        validators: cached.map(|entry| Validators { etag: entry.etag, last_modified: entry.last_modified }),
+        validators: cached.filter(|_| has_items).map(|entry| Validators { etag: entry.etag, last_modified: entry.last_modified }),
         typical_bytes: state.as_ref().and_then(|state| state.page_bytes).map(|bytes| bytes as usize),
     };
-    drop(_enter);
     let outcome = scrape_feed(&context.fetcher, site, feed, now, &hints).await;
-    let _enter = span.enter();
 
     let report = match outcome {
         Ok(ScrapeOutcome::NotModified) => {
@@ -94,18 +109,17 @@ pub async fn refresh_feed(context: &RefreshContext, settings: &Settings, site: &
                 let key_for_store = key.clone();
                 let ids: Vec<String> = items.iter().map(|item| item.id.clone()).collect();
                 let needing = run_blocking(move || store.ids_needing_completion(&key_for_store, &ids)).await?;
-                drop(_enter);
-                let (completed, n_completion_warnings) = complete_items(context, site, items, &needing, now).await;
-                let _enter = span.enter();
-                items = completed.0;
-                completed_ids = completed.1;
+                let ((completed, ids), n_completion_warnings) = complete_items(context, site, items, &needing, now).await;
+                items = completed;
+                completed_ids = ids;
                 n_warnings += n_completion_warnings;
             }
             let store = context.store.clone();
             let key_for_store = key.clone();
             let is_ranking = feed.ranking;
             let max_items = settings.max_items_per_feed;
-            let validators = scrape.validators;
+            // Validators are kept only for feeds whose page is the list (see `scrape_feed`).
+            let validators = Some(scrape.validators).filter(|validators| !validators.is_empty() && feed.follow.is_none());
             let page_bytes = scrape.page_bytes as u64;
             let outcome = run_blocking(move || {
                 let outcome = store.apply_refresh(&key_for_store, &items, now, is_ranking, max_items)?;
@@ -116,8 +130,8 @@ pub async fn refresh_feed(context: &RefreshContext, settings: &Settings, site: &
                 if let Some(state) = store.feed_state(&key_for_store)? {
                     metrics::gauge!("feedwright_items", "site" => key_for_store.site.clone(), "feed" => key_for_store.feed.clone()).set(f64::from(state.item_count));
                 }
-                if !validators.is_empty() {
-                    store.set_http_cache(&feed_url, validators.etag.as_deref(), validators.last_modified.as_deref())?;
+                if let Some(validators) = validators {
+                    store.set_http_cache(&cache_key, validators.etag.as_deref(), validators.last_modified.as_deref())?;
                 }
                 Ok(outcome)
             })

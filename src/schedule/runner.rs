@@ -39,6 +39,7 @@ impl Runner {
         let semaphore = Arc::new(Semaphore::new(self.live_config.current().settings.max_concurrent_refreshes));
         let next_due: Arc<Mutex<HashMap<FeedKey, DateTime<Utc>>>> = Arc::new(Mutex::new(HashMap::new()));
         let in_flight: Arc<Mutex<HashSet<FeedKey>>> = Arc::new(Mutex::new(HashSet::new()));
+        let requested_again: Arc<Mutex<HashSet<FeedKey>>> = Arc::new(Mutex::new(HashSet::new()));
         self.plan_all(&next_due, true).await;
         let mut tasks = tokio::task::JoinSet::new();
         let mut ticker = tokio::time::interval(TICK);
@@ -47,7 +48,12 @@ impl Runner {
             tokio::select! {
                 _ = self.shutdown.changed() => break,
                 Some(key) = self.refresh_requests.recv() => {
-                    lock(&next_due).insert(key, Utc::now());
+                    if lock(&in_flight).contains(&key) {
+                        // Running now: run it again as soon as this one is done.
+                        lock(&requested_again).insert(key);
+                    } else {
+                        lock(&next_due).insert(key, Utc::now());
+                    }
                 }
                 Some(()) = self.reloads.recv() => {
                     match self.live_config.reload() {
@@ -60,7 +66,18 @@ impl Runner {
                     }
                 }
                 _ = ticker.tick() => {
-                    while tasks.try_join_next().is_some() {}
+                    while let Some(joined) = tasks.try_join_next() {
+                        if let Err(error) = joined {
+                            tracing::error!(error = %error, "a refresh task ended abnormally");
+                        }
+                    }
+                    for key in lock(&requested_again).drain().collect::<Vec<_>>() {
+                        if lock(&in_flight).contains(&key) {
+                            lock(&requested_again).insert(key);
+                        } else {
+                            lock(&next_due).insert(key, Utc::now());
+                        }
+                    }
                     let config = self.live_config.current();
                     let now = Utc::now();
                     let due: Vec<FeedKey> = lock(&next_due)
@@ -81,22 +98,29 @@ impl Runner {
                         let semaphore = semaphore.clone();
                         let context = self.context.clone();
                         let config = config.clone();
-                        let next_due = next_due.clone();
-                        let in_flight = in_flight.clone();
+                        let guard = PlanGuard { key: key.clone(), next_due: next_due.clone(), in_flight: in_flight.clone(), due: None };
                         tasks.spawn(async move {
+                            let mut guard = guard;
                             let Ok(_permit) = semaphore.acquire_owned().await else { return };
                             let result = refresh_feed(&context, &config.settings, &site, &feed, Utc::now()).await;
-                            if let Err(error) = &result {
-                                tracing::error!(site = %site.id, feed = %feed.id, error = %error, "the store failed during a refresh");
-                            }
-                            let state = context.store.feed_state(&key).ok().flatten();
                             let interval = policy::refresh_interval(&config.settings, &site, &feed);
-                            let mut due = policy::next_refresh_at(state.as_ref(), interval, Utc::now());
-                            if matches!(result, Ok(RefreshReport::Updated { .. } | RefreshReport::NotModified)) {
-                                due += jitter(interval);
-                            }
-                            lock(&next_due).insert(key.clone(), due);
-                            lock(&in_flight).remove(&key);
+                            let state = context.store.feed_state(&guard.key).ok().flatten();
+                            let now = Utc::now();
+                            guard.due = Some(match (&result, &state) {
+                                (Ok(RefreshReport::Updated { .. } | RefreshReport::NotModified), Some(state)) => {
+                                    policy::after(policy::next_refresh_at(Some(state), interval, now), jitter(interval))
+                                }
+                                (Ok(RefreshReport::Failed { .. }), Some(state)) => policy::next_refresh_at(Some(state), interval, now),
+                                // The store failed (or cannot say how the feed is): back off as for a failure,
+                                // rather than refreshing again at the next tick.
+                                _ => {
+                                    if let Err(error) = &result {
+                                        tracing::error!(site = %site.id, feed = %feed.id, error = %error, "the store failed during a refresh");
+                                    }
+                                    let failures = state.map(|state| state.consecutive_failures).unwrap_or(0) + 1;
+                                    policy::after(now, policy::backoff(failures))
+                                }
+                            });
                         });
                     }
                 }
@@ -133,7 +157,7 @@ impl Runner {
                 let mut due = policy::next_refresh_at(state, interval, now);
                 if due <= now {
                     let delay = rand::rng().random_range(0.0..=spread.as_secs_f64());
-                    due = now + chrono::Duration::milliseconds((delay * 1000.0) as i64);
+                    due = policy::after(now, Duration::from_secs_f64(delay));
                 }
                 plan.insert(key, due);
             }
@@ -141,11 +165,28 @@ impl Runner {
     }
 }
 
+/// Plans a feed's next refresh when its refresh task ends, however it ends: normally (with the due time
+/// it set), by a panic, or by being dropped at shutdown (then: after the first backoff). Without it a
+/// task that died would leave its feed "in flight" and never refreshed again.
+struct PlanGuard {
+    key: FeedKey,
+    next_due: Arc<Mutex<HashMap<FeedKey, DateTime<Utc>>>>,
+    in_flight: Arc<Mutex<HashSet<FeedKey>>>,
+    due: Option<DateTime<Utc>>,
+}
+
+impl Drop for PlanGuard {
+    fn drop(&mut self) {
+        let due = self.due.unwrap_or_else(|| policy::after(Utc::now(), policy::FIRST_BACKOFF));
+        lock(&self.next_due).insert(self.key.clone(), due);
+        lock(&self.in_flight).remove(&self.key);
+    }
+}
+
 /// Up to a tenth of the interval (at most five minutes), so feeds of one site drift apart.
-fn jitter(interval: Duration) -> chrono::Duration {
+fn jitter(interval: Duration) -> Duration {
     let ceiling = (interval.as_secs_f64() / 10.0).min(300.0);
-    let seconds = rand::rng().random_range(0.0..=ceiling.max(0.001));
-    chrono::Duration::milliseconds((seconds * 1000.0) as i64)
+    Duration::from_secs_f64(rand::rng().random_range(0.0..=ceiling.max(0.001)))
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

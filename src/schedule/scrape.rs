@@ -28,6 +28,7 @@ pub enum ScrapeError {
 pub struct Scrape {
     /// The page the items were read from (after redirects and `follow`).
     pub page_url: Url,
+    /// Size of the feed's own page (before any `follow`).
     pub page_bytes: usize,
     /// Validators of the feed's own URL, to store for the next conditional request.
     pub validators: Validators,
@@ -88,6 +89,8 @@ pub async fn scrape_feed(
         FetchOutcome::NotModified => return Ok(ScrapeOutcome::NotModified),
     };
     let validators = page.validators.clone();
+    // The size of the feed's own page: `typical_bytes` next time is compared with this page, not the followed one.
+    let page_bytes = page.n_bytes;
     if let Some(follow) = &feed.follow {
         let (text, page_url, follow) = (page.text.clone(), page.url.clone(), follow.clone());
         let target = off_the_runtime(move || follow_link(&text, &page_url, &follow))
@@ -100,7 +103,7 @@ pub async fn scrape_feed(
     let context = ExtractContext { now, timezone: site.timezone };
     let (text, page_url, owned_feed) = (page.text, page.url.clone(), feed.clone());
     let extraction = off_the_runtime(move || extract_feed(&text, &page_url, &owned_feed, &context)).await?;
-    Ok(ScrapeOutcome::Scraped(Scrape { page_url: page.url, page_bytes: page.n_bytes, validators, extraction }))
+    Ok(ScrapeOutcome::Scraped(Scrape { page_url: page.url, page_bytes, validators, extraction }))
 }
 
 /// Parsing is CPU work whose cost the page decides (a hostile page with deep nesting can take
