@@ -2,7 +2,8 @@
 //! store once per change and kept in memory with their ETag, so a poll costs a hash-map lookup, and a
 //! conditional poll a header comparison.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
@@ -22,29 +23,36 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/feeds/{site}/{file}", get(feed)).route("/feeds.opml", get(opml))
 }
 
+/// How long a rendered copy is trusted without asking the store again. Changes made by this process
+/// are seen at once (the change counter); this bounds how long a change made by another process on
+/// the same store (`feedwright refresh` from cron) takes to show.
+const RECHECK_AFTER: Duration = Duration::from_secs(10);
+
 /// One rendered feed body with its validators, and the response headers built once with it (a poll
 /// then costs no formatting at all).
 pub struct Rendered {
     pub body: Bytes,
+    /// The opaque part of the (weak) ETag, without `W/` and quotes.
     pub etag: String,
     pub last_modified: DateTime<Utc>,
     /// The store generation it was rendered from, and the store's live counter for the feed: the copy
-    /// is current while the two agree.
-    pub generation: u64,
+    /// is current while the two agree (and it is younger than [`RECHECK_AFTER`]).
+    generation: u64,
     counter: Arc<AtomicU64>,
+    rendered_at: Instant,
     headers: HeaderMap,
 }
 
 impl Rendered {
     fn is_current(&self) -> bool {
-        self.counter.load(Ordering::Acquire) == self.generation
+        self.counter.load(Ordering::Acquire) == self.generation && self.rendered_at.elapsed() < RECHECK_AFTER
     }
 
-    fn new(body: String, last_modified: DateTime<Utc>, (generation, counter): (u64, Arc<AtomicU64>), format: FeedFormat, max_age: u64) -> Rendered {
-        let etag = format!("\"{:016x}\"", stable_hash(body.as_bytes()));
+    fn new(body: String, etag: String, last_modified: DateTime<Utc>, (generation, counter): (u64, Arc<AtomicU64>), format: FeedFormat, max_age: u64) -> Rendered {
         let mut headers = HeaderMap::new();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
-        if let Ok(value) = HeaderValue::from_str(&etag) {
+        // Weak: the same representation is also sent gzip- or brotli-encoded under this tag (RFC 9110 8.8.3).
+        if let Ok(value) = HeaderValue::from_str(&format!("W/\"{etag}\"")) {
             headers.insert(header::ETAG, value);
         }
         if let Ok(value) = HeaderValue::from_str(&httpdate::fmt_http_date(last_modified.into())) {
@@ -54,57 +62,67 @@ impl Rendered {
             headers.insert(header::CACHE_CONTROL, value);
         }
         headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-        Rendered { body: Bytes::from(body), etag, last_modified, generation, counter, headers }
+        Rendered { body: Bytes::from(body), etag, last_modified, generation, counter, rendered_at: Instant::now(), headers }
     }
 }
 
-/// What makes two requests get the same bytes: the request's path and query (site, feed, format,
-/// limit), the host it was addressed to (self links are absolute), and the config (titles, URLs).
+/// What makes two requests get the same bytes. Built from the parsed request (never raw query text),
+/// so junk parameters cannot multiply entries.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct CacheKey {
-    path_and_query: String,
-    host: String,
-    forwarded_https: bool,
+    site: String,
+    feed: String,
+    format: FeedFormat,
+    limit: Option<usize>,
+    /// Self links are absolute, so the address the client used is part of the bytes.
+    base_url: String,
+    /// Titles and URLs come from the config: a reload makes old bodies stale.
     config_generation: u64,
 }
 
-impl CacheKey {
-    fn of(request: &Request, config_generation: u64) -> CacheKey {
-        let headers = request.headers();
-        CacheKey {
-            path_and_query: request.uri().path_and_query().map(|path| path.as_str().to_owned()).unwrap_or_default(),
-            host: headers.get(header::HOST).and_then(|value| value.to_str().ok()).unwrap_or_default().to_owned(),
-            forwarded_https: headers.get("x-forwarded-proto").is_some_and(|value| value.as_bytes() == b"https"),
-            config_generation,
-        }
-    }
-}
-
-/// Rendered bodies by feed, format, limit and base URL. Entries are replaced when the store's
-/// generation for the feed moves on; the number of entries is bounded by feeds x formats x the few
-/// limits and host names clients use, and capped to stay small whatever clients send.
+/// Rendered bodies, bounded: at most [`MAX_BASE_URLS`] distinct addresses (client-chosen Host headers
+/// beyond that are served uncached) and [`MAX_CACHE_BYTES`] of bodies (past that, it starts over).
 #[derive(Default)]
 pub struct RenderCache {
-    entries: RwLock<HashMap<CacheKey, Arc<Rendered>>>,
+    inner: RwLock<CacheEntries>,
 }
 
-const MAX_CACHE_ENTRIES: usize = 20_000;
+#[derive(Default)]
+struct CacheEntries {
+    entries: HashMap<CacheKey, Arc<Rendered>>,
+    n_bytes: usize,
+    base_urls: HashSet<String>,
+}
+
+const MAX_CACHE_BYTES: usize = 256 * 1024 * 1024;
+const MAX_BASE_URLS: usize = 16;
 
 impl RenderCache {
     fn get(&self, key: &CacheKey) -> Option<Arc<Rendered>> {
-        self.entries.read().unwrap_or_else(|poisoned| poisoned.into_inner()).get(key).cloned()
+        self.inner.read().unwrap_or_else(|poisoned| poisoned.into_inner()).entries.get(key).cloned()
     }
 
     fn put(&self, key: CacheKey, rendered: Arc<Rendered>) {
-        let mut entries = self.entries.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if entries.len() >= MAX_CACHE_ENTRIES {
-            entries.clear();
+        let mut inner = self.inner.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !inner.base_urls.contains(&key.base_url) {
+            if inner.base_urls.len() >= MAX_BASE_URLS {
+                return;
+            }
+            inner.base_urls.insert(key.base_url.clone());
         }
-        entries.insert(key, rendered);
-    }
-
-    pub fn clear(&self) {
-        self.entries.write().unwrap_or_else(|poisoned| poisoned.into_inner()).clear();
+        // Bodies of an older config are never asked for again.
+        if inner.entries.keys().next().is_some_and(|old| old.config_generation != key.config_generation) {
+            inner.entries.retain(|old, _| old.config_generation == key.config_generation);
+            inner.n_bytes = inner.entries.values().map(|rendered| rendered.body.len()).sum();
+        }
+        if inner.n_bytes + rendered.body.len() > MAX_CACHE_BYTES {
+            inner.entries.clear();
+            inner.n_bytes = 0;
+        }
+        inner.n_bytes += rendered.body.len();
+        if let Some(replaced) = inner.entries.insert(key, rendered) {
+            inner.n_bytes = inner.n_bytes.saturating_sub(replaced.body.len());
+        }
     }
 }
 
@@ -114,11 +132,6 @@ fn limit_parameter(request: &Request) -> Option<&str> {
 }
 
 async fn feed(State(state): State<AppState>, Path((site_id, file)): Path<(String, String)>, request: Request) -> Response {
-    // The fast path, taken by nearly every poll: a current rendered copy for exactly this request.
-    let cache_key = CacheKey::of(&request, state.live_config.generation());
-    if let Some(rendered) = state.cache.get(&cache_key).filter(|rendered| rendered.is_current()) {
-        return respond(request.headers(), &rendered);
-    }
     let headers = request.headers();
     let Some((feed_id, extension)) = file.rsplit_once('.') else {
         return feed_error(StatusCode::NOT_FOUND, &format!("feed URLs end in .rss, .atom or .json, e.g. /feeds/{site_id}/{file}.rss"));
@@ -127,60 +140,68 @@ async fn feed(State(state): State<AppState>, Path((site_id, file)): Path<(String
         return feed_error(StatusCode::NOT_FOUND, &format!("unknown feed format `.{extension}`: use .rss, .atom or .json"));
     };
     let config = state.config();
-    let Some(site) = config.site(&site_id) else {
-        let known: Vec<&str> = config.sites.iter().map(|site| site.id.as_str()).collect();
-        return feed_error(StatusCode::NOT_FOUND, &format!("no site `{site_id}`; the sites are: {}. The list of all feeds is at /", known.join(", ")));
-    };
-    let Some(feed) = site.feeds.iter().find(|feed| feed.id == feed_id) else {
-        let known: Vec<&str> = site.feeds.iter().map(|feed| feed.id.as_str()).collect();
-        return feed_error(StatusCode::NOT_FOUND, &format!("site `{site_id}` has no feed `{feed_id}`; its feeds are: {}", known.join(", ")));
-    };
     let max_items = config.settings.max_items_per_feed as usize;
     let limit = match limit_parameter(&request).map(str::parse::<usize>) {
         None => None,
         Some(Ok(limit)) if limit >= 1 => Some(limit.min(max_items)),
         Some(_) => return feed_error(StatusCode::BAD_REQUEST, "`limit` must be a whole number from 1 up"),
     };
+    let cache_key = CacheKey {
+        site: site_id,
+        feed: feed_id.to_owned(),
+        format,
+        limit,
+        base_url: base_url(&config, headers),
+        config_generation: state.live_config.generation(),
+    };
+    // The fast path, taken by nearly every poll: a current rendered copy for exactly this request.
+    let previous = state.cache.get(&cache_key);
+    if let Some(rendered) = previous.as_ref().filter(|rendered| rendered.is_current()) {
+        return respond(headers, rendered);
+    }
 
+    let Some(site) = config.site(&cache_key.site) else {
+        let known: Vec<&str> = config.sites.iter().map(|site| site.id.as_str()).collect();
+        return feed_error(StatusCode::NOT_FOUND, &format!("no site `{}`; the sites are: {}. The list of all feeds is at /", cache_key.site, known.join(", ")));
+    };
+    let Some(feed) = site.feeds.iter().find(|feed| feed.id == cache_key.feed) else {
+        let known: Vec<&str> = site.feeds.iter().map(|feed| feed.id.as_str()).collect();
+        return feed_error(StatusCode::NOT_FOUND, &format!("site `{}` has no feed `{}`; its feeds are: {}", site.id, cache_key.feed, known.join(", ")));
+    };
     let refresh = feed.refresh.or(site.refresh).unwrap_or(config.settings.refresh);
     let max_age = (refresh.as_secs() / 4).clamp(60, 900);
     let key = FeedKey::new(&site.id, &feed.id);
-    // The counter first, then the generation: a change landing in between makes the copy look stale
-    // at once and be rendered again, never the other way round.
+    // The counter before the read: a change landing in between makes the copy look stale at once and
+    // be rendered again, never the other way round.
     let counter = state.store.generation_counter(&key);
-    let (generation, changed_at) = state.store.generation(&key);
-    let base = base_url(&config, headers);
-    let previous = state.cache.get(&cache_key);
-    let rendered = match previous.as_ref().filter(|rendered| rendered.generation == generation) {
-        Some(rendered) => rendered.clone(),
-        None => {
-            let store = state.store.clone();
-            let is_ranking = feed.ranking;
-            let items = match tokio::task::spawn_blocking(move || store.items(&key, limit, is_ranking)).await {
-                Ok(Ok(items)) => items,
-                Ok(Err(error)) => return feed_error(StatusCode::SERVICE_UNAVAILABLE, &format!("the store cannot be read: {error}")),
-                Err(_) => return feed_error(StatusCode::INTERNAL_SERVER_ERROR, "rendering the feed failed"),
-            };
-            let content_changed_at = items
-                .iter()
-                .filter_map(|item| item.updated.map(|date| date.with_timezone(&Utc)).or(item.first_seen))
-                .max();
-            let updated = changed_at.or(content_changed_at).unwrap_or_else(Utc::now);
-            let meta = FeedMeta::for_feed(site, feed, updated);
-            let self_url = format!("{base}/feeds/{}/{}.{}", site.id, feed.id, format.extension());
-            let body = format.write(&meta, &items, &self_url);
-            let mut rendered = Rendered::new(body, updated, (generation, counter.clone()), format, max_age);
-            // Same bytes as before: keep the old Last-Modified, so If-Modified-Since keeps working.
-            if let Some(previous) = previous.as_ref().filter(|previous| previous.etag == rendered.etag) {
-                let body = String::from_utf8_lossy(&rendered.body).into_owned();
-                rendered = Rendered::new(body, previous.last_modified, (generation, counter), format, max_age);
-            }
-            let rendered = Arc::new(rendered);
-            state.cache.put(cache_key, rendered.clone());
-            rendered
-        }
+    let generation = counter.load(Ordering::Acquire);
+    let store = state.store.clone();
+    let is_ranking = feed.ranking;
+    let items = match tokio::task::spawn_blocking(move || store.items(&key, limit, is_ranking)).await {
+        Ok(Ok(items)) => items,
+        Ok(Err(error)) => return feed_error(StatusCode::SERVICE_UNAVAILABLE, &format!("the store cannot be read: {error}")),
+        Err(_) => return feed_error(StatusCode::INTERNAL_SERVER_ERROR, "rendering the feed failed"),
     };
-
+    // The feed's date comes from its items, not from when it was last refreshed: an unchanged feed
+    // must give the same bytes (and the same ETag) after every refresh.
+    let content_date = items
+        .iter()
+        .filter_map(|item| item.updated.map(|date| date.with_timezone(&Utc)).or(item.first_seen))
+        .max()
+        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+    let meta = FeedMeta::for_feed(site, feed, content_date);
+    let self_url = format!("{}/feeds/{}/{}.{}", cache_key.base_url, site.id, feed.id, format.extension());
+    let body = format.write(&meta, &items, &self_url);
+    let etag = format!("{:016x}", stable_hash(body.as_bytes()));
+    let last_modified = match &previous {
+        // Same bytes as before: keep Last-Modified, so If-Modified-Since keeps answering 304.
+        Some(previous) if previous.etag == etag => previous.last_modified,
+        // Different bytes (a ranking may reorder without a newer item): now, so it moves forward.
+        Some(_) => Utc::now(),
+        None => content_date,
+    };
+    let rendered = Arc::new(Rendered::new(body, etag, last_modified, (generation, counter), format, max_age));
+    state.cache.put(cache_key, rendered.clone());
     respond(headers, &rendered)
 }
 
@@ -203,7 +224,7 @@ fn not_modified(headers: &HeaderMap, rendered: &Rendered) -> bool {
     if let Some(if_none_match) = headers.get(header::IF_NONE_MATCH).and_then(|value| value.to_str().ok()) {
         return if_none_match
             .split(',')
-            .map(|tag| tag.trim().trim_start_matches("W/"))
+            .map(|tag| tag.trim().trim_start_matches("W/").trim_matches('"'))
             .any(|tag| tag == "*" || tag == rendered.etag);
     }
     if let Some(since) = headers

@@ -172,7 +172,7 @@ impl Store {
         )?;
         transaction.commit()?;
         drop(connection);
-        self.bump_generation(key, now);
+        self.bump_generation(key);
         Ok(outcome)
     }
 
@@ -281,7 +281,7 @@ impl Store {
         transaction.commit()?;
         drop(connection);
         if changed {
-            self.bump_generation(key, chrono::Utc::now());
+            self.bump_generation(key);
         }
         Ok(true)
     }

@@ -35,7 +35,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use rusqlite::{Connection, ErrorCode};
 
 pub use self::http_cache::HttpCacheEntry;
@@ -63,9 +62,9 @@ pub struct Store {
     changes: Arc<Mutex<ChangeCounters>>,
 }
 
-/// Per feed: how many times its items changed in this process (an atomic a reader can hold and poll
-/// without locking), and when they last did.
-type ChangeCounters = HashMap<FeedKey, (Arc<AtomicU64>, Option<DateTime<Utc>>)>;
+/// Per feed: how many times its items changed in this process, as an atomic a reader can hold and
+/// poll without locking.
+type ChangeCounters = HashMap<FeedKey, Arc<AtomicU64>>;
 
 /// Which feed a row belongs to: the site id and the feed id from the config.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -189,27 +188,21 @@ impl Store {
         self.connection.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The change counter of a feed and when it last moved (`None`: not since this process started).
-    pub fn generation(&self, key: &FeedKey) -> (u64, Option<DateTime<Utc>>) {
+    /// The change counter of a feed (0: no change since this process started).
+    pub fn generation(&self, key: &FeedKey) -> u64 {
         let changes = self.changes.lock().unwrap_or_else(PoisonError::into_inner);
-        match changes.get(key) {
-            Some((generation, changed_at)) => (generation.load(Ordering::Acquire), *changed_at),
-            None => (0, None),
-        }
+        changes.get(key).map(|generation| generation.load(Ordering::Acquire)).unwrap_or(0)
     }
 
     /// The feed's change counter itself, to keep and poll with one atomic load (the server does, on
     /// every request, to know whether its rendered copy is still current).
     pub fn generation_counter(&self, key: &FeedKey) -> Arc<AtomicU64> {
         let mut changes = self.changes.lock().unwrap_or_else(PoisonError::into_inner);
-        changes.entry(key.clone()).or_insert_with(|| (Arc::new(AtomicU64::new(0)), None)).0.clone()
+        changes.entry(key.clone()).or_insert_with(|| Arc::new(AtomicU64::new(0))).clone()
     }
 
-    fn bump_generation(&self, key: &FeedKey, now: DateTime<Utc>) {
-        let mut changes = self.changes.lock().unwrap_or_else(PoisonError::into_inner);
-        let entry = changes.entry(key.clone()).or_insert_with(|| (Arc::new(AtomicU64::new(0)), None));
-        entry.1 = Some(now);
-        entry.0.fetch_add(1, Ordering::AcqRel);
+    fn bump_generation(&self, key: &FeedKey) {
+        self.generation_counter(key).fetch_add(1, Ordering::AcqRel);
     }
 }
 
