@@ -11,7 +11,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use url::Url;
 
 use crate::config::{self, Config, Feed, Site};
-use crate::extract::{ExtractContext, Extraction, charset::decode_html, extract_feed};
+use crate::extract::{ExtractContext, Extraction, extract_feed};
+use crate::fetch::charset::decode_html;
 use crate::feed::{FeedFormat, FeedMeta};
 use crate::fetch::{FetchOptions, Fetcher};
 use crate::item::Item;

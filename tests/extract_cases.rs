@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
 use feedwright::config::{Site, parse_site};
-use feedwright::extract::{ExtractContext, Extraction, Warning, charset::decode_html, extract_feed};
+use feedwright::extract::{ExtractContext, Extraction, Warning, extract_feed};
+use feedwright::fetch::charset::decode_html;
 use url::Url;
 
 /// The list page every case is read from; relative links resolve against it.
@@ -142,13 +143,14 @@ fn long_form_attr_and_html() {
         "- Lazy <https://example.com/a>
            image: https://example.com/img/1.jpg",
     );
-    // Inner HTML is re-serialized: entities and quoting normalized, comments gone.
+    // Inner HTML is re-serialized and sanitized: entities and quoting normalized, comments and
+    // attributes outside the allow-list gone, URLs absolute.
     check(
         r#"items = "li"
            fields.content = { select = "div.body", html = true }"#,
         r#"<li><h2>T</h2><a href="/a">a</a><div class="body"><p class=lead>Tom &amp; Jerry &#x27;99 &lt;3</p><!-- ad --><img src='/i.png'></div></li>"#,
         r#"- T <https://example.com/a>
-           content: <p class="lead">Tom &amp; Jerry '99 &lt;3</p><img src="/i.png">"#,
+           content: <p>Tom &amp; Jerry '99 &lt;3</p><img src="https://example.com/i.png">"#,
     );
     // `content` takes inner HTML without being told.
     check(
@@ -962,4 +964,16 @@ fn ids_drop_tracking_parameters() {
     assert_eq!(extraction.items.len(), 1);
     assert_eq!(extraction.items[0].url, "https://example.com/story?id=7&utm_source=x&fbclid=abc#top");
     assert_eq!(extraction.items[0].id, "https://example.com/story?id=7");
+}
+
+// Content read from a list page reaches feed readers only through the sanitizer.
+#[test]
+fn list_content_is_sanitized() {
+    check(
+        r#"items = "li"
+           fields.content = { select = "div.body", html = true }"#,
+        r#"<li><h2>T</h2><a href="/a">a</a><div class="body"><p onclick="steal()">Hi <a href="javascript:x()">x</a></p><script>alert(1)</script><iframe src="/ad"></iframe></div></li>"#,
+        r#"- T <https://example.com/a>
+           content: <p>Hi <a rel="noopener noreferrer">x</a></p>"#,
+    );
 }

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use chrono::{DateTime, TimeZone, Utc};
 use feedwright::config::{self, Config, Feed, Site};
-use feedwright::extract::{ExtractContext, Extraction, Warning, charset::decode_html, extract_feed};
+use feedwright::extract::{ExtractContext, Extraction, Warning, extract_feed};
+use feedwright::fetch::charset::decode_html;
 use url::Url;
 
 const HOST: &str = "https://japannews.yomiuri.co.jp";

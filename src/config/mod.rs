@@ -48,7 +48,7 @@ pub fn load_dir(dir: &Path) -> Result<Config, ConfigErrors> {
     } else {
         String::new()
     };
-    let environment: Vec<(String, String)> = std::env::vars().collect();
+    let environment = environment_variables();
     let (settings, settings_errors) = parse_settings_with_env(&settings_path, &settings_text, &environment);
     errors.extend(settings_errors);
 
@@ -108,12 +108,23 @@ fn read_file(path: &Path) -> Result<String, ConfigError> {
     })
 }
 
+/// The process environment. Variables that are not UTF-8 are passed on with their value replaced,
+/// so a `FEEDWRIGHT_*` one is reported as invalid rather than panicking (as `std::env::vars` would).
+fn environment_variables() -> Vec<(String, String)> {
+    std::env::vars_os()
+        .map(|(name, value)| {
+            let value = value.into_string().unwrap_or_else(|value| value.to_string_lossy().into_owned());
+            (name.to_string_lossy().into_owned(), value)
+        })
+        .collect()
+}
+
 /// Only the settings of a config folder (file and environment), without the sites: for commands such
 /// as `health` that must not fail because a site file has a problem.
 pub fn load_settings(dir: &Path) -> Result<Settings, ConfigErrors> {
     let path = dir.join(SETTINGS_FILE);
     let text = if path.exists() { read_file(&path).map_err(|error| ConfigErrors(vec![error]))? } else { String::new() };
-    let environment: Vec<(String, String)> = std::env::vars().collect();
+    let environment = environment_variables();
     let (settings, errors) = parse_settings_with_env(&path, &text, &environment);
     if errors.is_empty() { Ok(settings) } else { Err(ConfigErrors(errors)) }
 }

@@ -5,7 +5,6 @@
 //! not parse or an item without title or link becomes a [`Warning`], and the caller decides what is fatal.
 
 pub mod article;
-pub mod charset;
 pub mod complete;
 pub mod date;
 pub mod field;
@@ -331,7 +330,8 @@ fn build_item(
         title,
         url,
         summary,
-        content_html: first(FieldName::Content).map(|content| strip_xml_forbidden(&content)),
+        // Page HTML goes into readers: sanitized (no scripts, handlers, iframes; absolute URLs), last.
+        content_html: first(FieldName::Content).map(|content| article::sanitize_html(&content, page_url)).filter(|content| !content.trim().is_empty()),
         published,
         updated,
         authors: unique_clean(all(FieldName::Author)),

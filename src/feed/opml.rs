@@ -45,7 +45,7 @@ pub fn write_opml(title: &str, entries: &[OpmlEntry], created: DateTime<Utc>) ->
 
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for character in text.chars().filter(|&character| crate::extract::text::is_xml_char(character)) {
+    for character in super::strip_xml_forbidden(text).chars() {
         match character {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),

@@ -7,6 +7,7 @@
 //! state that outlives the process: validators (ETag / Last-Modified) come in and go out through the
 //! caller, which stores them.
 
+pub mod charset;
 pub mod politeness;
 pub mod robots;
 
@@ -18,7 +19,7 @@ use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
-use crate::extract::charset::decode_html;
+use charset::decode_html;
 use politeness::{Politeness, PolitenessOptions};
 use robots::{RobotsCache, RobotsRules};
 
@@ -324,10 +325,25 @@ impl Fetcher {
         };
         let status = response.status();
         let rules = if status.is_success() {
+            // Crawlers read at most 500 KiB of robots.txt (RFC 9309); stop reading there.
             const MAX_ROBOTS_BYTES: usize = 512 * 1024;
-            match response.bytes().await {
-                Ok(body) => RobotsRules::parse(&user_agent, &body[..body.len().min(MAX_ROBOTS_BYTES)]),
-                Err(error) => RobotsRules::Unreachable(describe_reqwest_error(&error)),
+            let mut response = response;
+            let mut body = Vec::new();
+            let mut read_error = None;
+            while body.len() < MAX_ROBOTS_BYTES {
+                match response.chunk().await {
+                    Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                    Ok(None) => break,
+                    Err(error) => {
+                        read_error = Some(describe_reqwest_error(&error));
+                        break;
+                    }
+                }
+            }
+            body.truncate(MAX_ROBOTS_BYTES);
+            match read_error {
+                Some(error) => RobotsRules::Unreachable(error),
+                None => RobotsRules::parse(&user_agent, &body),
             }
         } else if status.is_client_error() {
             RobotsRules::AllowAll

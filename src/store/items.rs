@@ -221,39 +221,20 @@ impl Store {
         Ok(items)
     }
 
-    /// Which of `ids` the feed already has.
-    pub fn known_item_ids(&self, key: &FeedKey, ids: &[String]) -> Result<HashSet<String>, StoreError> {
-        self.filter_ids(key, ids, "SELECT 1 FROM items WHERE site = ?1 AND feed = ?2 AND item_id = ?3", true)
-    }
-
     /// Which of `ids` still need their article page: not stored yet, or stored but never completed
     /// (the article fetch has not run or has failed so far).
     pub fn ids_needing_completion(&self, key: &FeedKey, ids: &[String]) -> Result<HashSet<String>, StoreError> {
-        self.filter_ids(
-            key,
-            ids,
-            "SELECT 1 FROM items WHERE site = ?1 AND feed = ?2 AND item_id = ?3 AND completed_at IS NOT NULL",
-            false,
-        )
-    }
-
-    /// The ids for which `sql` (with `?1` site, `?2` feed, `?3` id) finds a row (`keep_found`) or none.
-    fn filter_ids(
-        &self,
-        key: &FeedKey,
-        ids: &[String],
-        sql: &str,
-        keep_found: bool,
-    ) -> Result<HashSet<String>, StoreError> {
         let connection = self.lock();
-        let mut statement = connection.prepare_cached(sql)?;
-        let mut kept = HashSet::new();
+        let mut completed = connection.prepare_cached(
+            "SELECT 1 FROM items WHERE site = ?1 AND feed = ?2 AND item_id = ?3 AND completed_at IS NOT NULL",
+        )?;
+        let mut needing = HashSet::new();
         for id in ids {
-            if statement.exists(params![key.site, key.feed, id])? == keep_found {
-                kept.insert(id.clone());
+            if !completed.exists(params![key.site, key.feed, id])? {
+                needing.insert(id.clone());
             }
         }
-        Ok(kept)
+        Ok(needing)
     }
 
     /// Note that the item's article page has been merged in. Returns `false` when the feed no longer
@@ -264,26 +245,6 @@ impl Store {
             params![key.site, key.feed, id, time_to_text(now)],
         )?;
         Ok(n_rows > 0)
-    }
-
-    /// Merge what an article page added into a stored item (`item.id` says which), with the refresh's
-    /// rule: non-empty values replace, empty ones keep what is stored. `first_seen`, `last_seen` and
-    /// ranks are untouched. Returns `false` when the feed no longer has the item.
-    pub fn update_item_fields(&self, key: &FeedKey, item: &Item) -> Result<bool, StoreError> {
-        let mut connection = self.lock();
-        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let Some((row_id, stored)) = load_fields(&transaction, key, &item.id)? else { return Ok(false) };
-        let merged = stored.merged_with(item);
-        let changed = merged != stored;
-        if changed {
-            write_fields(&transaction, row_id, &merged)?;
-        }
-        transaction.commit()?;
-        drop(connection);
-        if changed {
-            self.bump_generation(key);
-        }
-        Ok(true)
     }
 }
 

@@ -336,14 +336,13 @@ fn completion_merges_article_fields_and_is_remembered() {
     let store = Store::open_in_memory().expect("store");
     refresh(&store, &["a", "b"], at(0));
     let asked: Vec<String> = ["a", "b", "new"].iter().map(|id| id.to_string()).collect();
-    let known = store.known_item_ids(&key(), &asked).expect("known");
-    assert_eq!(known, HashSet::from(["a".to_string(), "b".to_string()]));
+    assert_eq!(store.ids_needing_completion(&key(), &asked).expect("needing").len(), 3);
 
-    let article = Item { summary: Some("Lead paragraph".into()), title: String::new(), ..item("a") };
-    assert!(store.update_item_fields(&key(), &article).expect("update"));
+    // A refresh whose item "a" was completed from its article page, then marked.
+    let completed = Item { summary: Some("Lead paragraph".into()), ..item("a") };
+    store.apply_refresh(&key(), &[completed, item("b")], at(1), false, MAX_ITEMS).expect("refresh");
     assert!(store.mark_completed(&key(), "a", at(1)).expect("mark"));
     assert!(!store.mark_completed(&key(), "gone", at(1)).expect("mark"));
-    assert!(!store.update_item_fields(&key(), &item("gone")).expect("update"));
 
     let needing = store.ids_needing_completion(&key(), &asked).expect("needing");
     assert_eq!(needing, HashSet::from(["b".to_string(), "new".to_string()]));
