@@ -29,14 +29,14 @@ pub enum Command {
     /// Validate every config; exit 0 when all are valid, else 1 with every problem listed.
     Check {
         /// The config folder (feedwright.toml and sites/*.toml).
-        #[arg(long, default_value = "config")]
+        #[arg(long, default_value = "config", env = "FEEDWRIGHT_CONFIG")]
         config: PathBuf,
     },
     /// Run one feed's extraction once and print the result.
     Preview {
         /// SITE/FEED, e.g. japannews/latest.
         target: String,
-        #[arg(long, default_value = "config")]
+        #[arg(long, default_value = "config", env = "FEEDWRIGHT_CONFIG")]
         config: PathBuf,
         /// Read the page from this file instead of fetching it (the page the items are on, after any `follow`).
         #[arg(long)]
@@ -67,7 +67,7 @@ pub enum Command {
     },
     /// Serve every configured feed, refreshing them on their schedule (the main job).
     Serve {
-        #[arg(long, default_value = "config")]
+        #[arg(long, default_value = "config", env = "FEEDWRIGHT_CONFIG")]
         config: PathBuf,
         /// Folder for the item store (overrides data_dir in feedwright.toml).
         #[arg(long)]
@@ -80,7 +80,7 @@ pub enum Command {
     Refresh {
         /// SITE or SITE/FEED; every feed when left out.
         target: Option<String>,
-        #[arg(long, default_value = "config")]
+        #[arg(long, default_value = "config", env = "FEEDWRIGHT_CONFIG")]
         config: PathBuf,
         #[arg(long)]
         data: Option<PathBuf>,
@@ -90,7 +90,7 @@ pub enum Command {
         /// The server's base URL; default: the listen address from the config.
         #[arg(long)]
         url: Option<String>,
-        #[arg(long, default_value = "config")]
+        #[arg(long, default_value = "config", env = "FEEDWRIGHT_CONFIG")]
         config: PathBuf,
     },
 }

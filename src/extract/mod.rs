@@ -97,6 +97,8 @@ pub struct Extraction {
     pub warnings: Vec<Warning>,
     /// How many elements the item selector matched (before dropping and filtering).
     pub n_matched: usize,
+    /// How many items `include`/`exclude` left out.
+    pub n_filtered_out: usize,
     pub field_stats: Vec<FieldStats>,
 }
 
@@ -162,7 +164,9 @@ pub fn extract_from_document(
         }
     }
 
+    let n_before_filters = extraction.items.len();
     extraction.items.retain(|item| passes_filters(item, feed.include.as_ref(), feed.exclude.as_ref()));
+    extraction.n_filtered_out = n_before_filters - extraction.items.len();
     if let Some(limit) = feed.limit {
         extraction.items.truncate(limit as usize);
     }

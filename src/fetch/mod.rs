@@ -91,7 +91,7 @@ pub enum FetchError {
 fn retry_hint(status: u16) -> &'static str {
     match status {
         401 | 403 => " (access refused: the site may block automated clients; check user_agent and headers)",
-        404 | 410 => " (the page does not exist: check the feed's url)",
+        404 | 410 => " (the page does not exist: check the URL)",
         _ => "",
     }
 }

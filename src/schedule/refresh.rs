@@ -17,7 +17,7 @@ use crate::config::{Feed, Settings, Site};
 use crate::extract::complete::complete_item;
 use crate::extract::{ExtractContext, Warning};
 use crate::item::Item;
-use crate::fetch::{Fetcher, Validators};
+use crate::fetch::{FetchError, Fetcher, Validators};
 use crate::store::{FeedKey, Store, StoreError};
 
 /// What one refresh did, for logs and the `refresh` command's summary.
@@ -91,7 +91,8 @@ async fn refresh_feed_in_span(context: &RefreshContext, settings: &Settings, sit
             run_blocking(move || store.record_not_modified(&key, now)).await?;
             RefreshReport::NotModified
         }
-        Ok(ScrapeOutcome::Scraped(scrape)) if scrape.extraction.items.is_empty() => {
+        // Items were found, and the feed's own filters left none: the page is fine, the feed is just quiet.
+        Ok(ScrapeOutcome::Scraped(scrape)) if scrape.extraction.items.is_empty() && scrape.extraction.n_filtered_out == 0 => {
             let message = empty_result_message(&scrape.extraction.warnings, scrape.page_url.as_str());
             record_failure(context, &key, now, &message).await?;
             RefreshReport::Failed { message }
@@ -174,7 +175,6 @@ pub async fn complete_items(
     needing: &HashSet<String>,
     now: DateTime<Utc>,
 ) -> ((Vec<Item>, Vec<String>), usize) {
-    let request = request_options(site);
     let extract_context = ExtractContext { now, timezone: site.timezone };
     let mut tasks = tokio::task::JoinSet::new();
     for (item_idx, item) in items.iter().enumerate() {
@@ -184,12 +184,13 @@ pub async fn complete_items(
         let Ok(url) = url::Url::parse(&item.url) else { continue };
         let fetcher = context.fetcher.clone();
         let slots = context.article_slots.clone();
-        let request = request.clone();
+        let request = request_options(site, &url);
         let item = item.clone();
         let article_fields = site.article.clone();
         let date_formats = site.date_formats.clone();
+        let id = item.id.clone();
         tasks.spawn(async move {
-            let Ok(_permit) = slots.acquire_owned().await else { return (item_idx, Err("shutting down".to_owned())) };
+            let Ok(_permit) = slots.acquire_owned().await else { return (item_idx, id, Err(("shutting down".to_owned(), false))) };
             match fetcher.fetch_page(&url, &request).await {
                 Ok(page) => {
                     // Parsing and sanitizing are CPU work: keep them off the async threads.
@@ -197,9 +198,12 @@ pub async fn complete_items(
                         complete_item(&item, &page.text, &page.url, &article_fields, &date_formats, &extract_context, item_idx + 1)
                     })
                     .await;
-                    (item_idx, completed.map_err(|error| error.to_string()))
+                    (item_idx, id, completed.map_err(|error| (error.to_string(), false)))
                 }
-                Err(error) => (item_idx, Err(error.to_string())),
+                Err(error) => {
+                    let permanent = is_permanent(&error);
+                    (item_idx, id, Err((error.to_string(), permanent)))
+                }
             }
         });
     }
@@ -207,7 +211,7 @@ pub async fn complete_items(
     let mut completed_ids = Vec::new();
     let mut n_warnings = 0;
     while let Some(joined) = tasks.join_next().await {
-        let Ok((item_idx, result)) = joined else { continue };
+        let Ok((item_idx, id, result)) = joined else { continue };
         match result {
             Ok((completed, warnings)) => {
                 for warning in &warnings {
@@ -219,13 +223,28 @@ pub async fn complete_items(
                     *slot = completed;
                 }
             }
-            Err(error) => {
+            Err((error, true)) => {
+                // A 404, a robots.txt refusal, a page over the size cap: asking again will not help.
+                n_warnings += 1;
+                completed_ids.push(id);
+                tracing::warn!(error = %error, item = item_idx + 1, "cannot complete the item from its article page; not trying again");
+            }
+            Err((error, false)) => {
                 n_warnings += 1;
                 tracing::warn!(error = %error, item = item_idx + 1, "cannot complete the item from its article page; will try again next refresh");
             }
         }
     }
     ((items, completed_ids), n_warnings)
+}
+
+/// Article fetch failures that another try will not mend.
+fn is_permanent(error: &FetchError) -> bool {
+    match error {
+        FetchError::Status { status, .. } => (400..500).contains(status) && *status != 408 && *status != 429,
+        FetchError::Robots { .. } | FetchError::TooLarge { .. } | FetchError::BadHeader { .. } => true,
+        _ => false,
+    }
 }
 
 /// A page that gave no items is a failure with a message a person can act on.

@@ -59,11 +59,16 @@ pub fn log_robots_opt_outs(config: &crate::config::Config) {
     }
 }
 
-/// Request options for a site: its User-Agent, headers and cookies, robots policy.
-pub fn request_options(site: &Site) -> RequestOptions {
+/// Request options for a URL of a site: its User-Agent and robots policy, and its headers and cookies
+/// only when the URL is on one of the site's own hosts (a followed or article link may lead elsewhere,
+/// and a site's cookies must not go with it).
+pub fn request_options(site: &Site, url: &Url) -> RequestOptions {
+    let own_host = url.host_str().is_some_and(|host| {
+        site.home.host_str() == Some(host) || site.feeds.iter().any(|feed| feed.url.host_str() == Some(host))
+    });
     RequestOptions {
         user_agent: site.user_agent.clone(),
-        headers: site.headers.clone(),
+        headers: if own_host { site.headers.clone() } else { Vec::new() },
         validators: None,
         typical_bytes: None,
         obey_robots: site.obey_robots,
@@ -79,7 +84,7 @@ pub async fn scrape_feed(
     now: DateTime<Utc>,
     hints: &ScrapeHints,
 ) -> Result<ScrapeOutcome, ScrapeError> {
-    let mut request = request_options(site);
+    let mut request = request_options(site, &feed.url);
     request.typical_bytes = hints.typical_bytes;
     if feed.follow.is_none() {
         request.validators = hints.validators.clone().filter(|validators| !validators.is_empty());
@@ -97,7 +102,7 @@ pub async fn scrape_feed(
             .await?
             .map_err(|warning| ScrapeError::Follow(warning.to_string()))?;
         tracing::debug!(site = %site.id, feed = %feed.id, url = %target, "following");
-        let follow_request = RequestOptions { typical_bytes: None, validators: None, ..request.clone() };
+        let follow_request = request_options(site, &target);
         page = fetcher.fetch_page(&target, &follow_request).await?;
     }
     let context = ExtractContext { now, timezone: site.timezone };
@@ -110,4 +115,22 @@ pub async fn scrape_feed(
 /// seconds): run it on the blocking pool, so the server and other refreshes never wait for it.
 async fn off_the_runtime<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ScrapeError> {
     tokio::task::spawn_blocking(work).await.map_err(|error| ScrapeError::Interrupted(error.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_headers_and_cookies_stay_on_the_site() {
+        let text = "title = \"S\"\nhome = \"https://news.example/\"\nheaders = { \"Accept-Language\" = \"ja\" }\ncookies = { consent = \"yes\" }\n\
+                    [[feed]]\nid = \"f\"\nurl = \"https://lists.news.example/top/\"\nitems = \"li\"\nfields = { title = \"a\", link = \"a@href\" }\n";
+        let (site, errors) = crate::config::parse_site(std::path::Path::new("s.toml"), text);
+        assert!(errors.is_empty(), "{errors:?}");
+        let site = site.expect("site");
+        let headers_for = |url: &str| request_options(&site, &Url::parse(url).expect("url")).headers;
+        assert_eq!(headers_for("https://news.example/a/1").len(), 2, "the home host");
+        assert_eq!(headers_for("https://lists.news.example/top/").len(), 2, "a feed's host");
+        assert!(headers_for("https://elsewhere.example/story").is_empty(), "another site's host");
+    }
 }
