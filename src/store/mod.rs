@@ -2,8 +2,8 @@
 //!
 //! This module owns the database: its schema and migrations (`migrations`), the items of every feed
 //! with when each was first and last seen and, for rankings, its current and best rank (`items`), the
-//! health of every feed (`state`), the fetcher's HTTP validators (`http_cache`), and the rule that
-//! turns a link into a stable item id ([`canonical_item_id`]).
+//! health of every feed (`state`), and the fetcher's HTTP validators (`http_cache`). Items are keyed
+//! by the id extraction gave them ([`canonical_item_id`] makes it from the link when there is no guid).
 //!
 //! **Invariant:** this is the only module that runs SQL. Nothing outside it sees a connection, a row or
 //! a column name.
