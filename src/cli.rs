@@ -182,6 +182,12 @@ fn check(config_dir: &Path) -> ExitCode {
     }
 }
 
+/// The runtime of `serve` and `refresh`. Parsing and store calls run on the blocking pool; a few
+/// threads are plenty for them, and every extra thread costs memory (each gets its own malloc arena).
+fn service_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().max_blocking_threads(4).build()
+}
+
 /// Load the config and apply the command line's overrides of `data_dir` and `listen`.
 fn load_config_with(config_dir: &Path, data: Option<PathBuf>, listen: Option<&str>) -> anyhow::Result<Config> {
     let mut config = load_config(config_dir)?;
@@ -196,7 +202,7 @@ fn load_config_with(config_dir: &Path, data: Option<PathBuf>, listen: Option<&st
 
 fn serve(config_dir: &Path, data: Option<PathBuf>, listen: Option<&str>) -> anyhow::Result<ExitCode> {
     let config = load_config_with(config_dir, data, listen)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = service_runtime()?;
     runtime.block_on(async {
         let live_config = std::sync::Arc::new(crate::config::LiveConfig::new(config_dir, config.clone()));
         let server = crate::server::run::start(live_config, true).await?;
@@ -246,7 +252,7 @@ fn refresh(target: Option<&str>, config_dir: &Path, data: Option<PathBuf>) -> an
     let store = crate::store::Store::open(&crate::server::run::store_path(&config.settings.data_dir))?;
     let fetcher = Fetcher::new(FetchOptions::from_settings(&config.settings))?;
     let context = RefreshContext::new(fetcher, store, &config.settings);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = service_runtime()?;
     let reports = runtime.block_on(async {
         let semaphore = std::sync::Arc::new(tokio::sync::Semaphore::new(config.settings.max_concurrent_refreshes));
         let mut tasks = tokio::task::JoinSet::new();

@@ -40,6 +40,8 @@ pub struct Rendered {
     generation: u64,
     counter: Arc<AtomicU64>,
     rendered_at: Instant,
+    /// When it was last served, in milliseconds since the cache's epoch: eviction keeps the recently used.
+    last_used: AtomicU64,
     headers: HeaderMap,
 }
 
@@ -62,7 +64,7 @@ impl Rendered {
             headers.insert(header::CACHE_CONTROL, value);
         }
         headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-        Rendered { body: Bytes::from(body), etag, last_modified, generation, counter, rendered_at: Instant::now(), headers }
+        Rendered { body: Bytes::from(body), etag, last_modified, generation, counter, rendered_at: Instant::now(), last_used: AtomicU64::new(0), headers }
     }
 }
 
@@ -81,10 +83,17 @@ struct CacheKey {
 }
 
 /// Rendered bodies, bounded: at most [`MAX_BASE_URLS`] distinct addresses (client-chosen Host headers
-/// beyond that are served uncached) and [`MAX_CACHE_BYTES`] of bodies (past that, it starts over).
-#[derive(Default)]
+/// beyond that are served uncached) and [`MAX_CACHE_BYTES`] of bodies (past that, the least recently
+/// served half is dropped; a poll of a dropped feed renders it again from the store).
 pub struct RenderCache {
     inner: RwLock<CacheEntries>,
+    epoch: Instant,
+}
+
+impl Default for RenderCache {
+    fn default() -> Self {
+        RenderCache { inner: RwLock::default(), epoch: Instant::now() }
+    }
 }
 
 #[derive(Default)]
@@ -94,12 +103,14 @@ struct CacheEntries {
     base_urls: HashSet<String>,
 }
 
-const MAX_CACHE_BYTES: usize = 256 * 1024 * 1024;
+const MAX_CACHE_BYTES: usize = 32 * 1024 * 1024;
 const MAX_BASE_URLS: usize = 16;
 
 impl RenderCache {
     fn get(&self, key: &CacheKey) -> Option<Arc<Rendered>> {
-        self.inner.read().unwrap_or_else(|poisoned| poisoned.into_inner()).entries.get(key).cloned()
+        let rendered = self.inner.read().unwrap_or_else(|poisoned| poisoned.into_inner()).entries.get(key).cloned()?;
+        rendered.last_used.store(self.epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
+        Some(rendered)
     }
 
     fn put(&self, key: CacheKey, rendered: Arc<Rendered>) {
@@ -116,9 +127,13 @@ impl RenderCache {
             inner.n_bytes = inner.entries.values().map(|rendered| rendered.body.len()).sum();
         }
         if inner.n_bytes + rendered.body.len() > MAX_CACHE_BYTES {
-            inner.entries.clear();
-            inner.n_bytes = 0;
+            let mut last_used: Vec<u64> = inner.entries.values().map(|entry| entry.last_used.load(Ordering::Relaxed)).collect();
+            last_used.sort_unstable();
+            let median = last_used.get(last_used.len() / 2).copied().unwrap_or(0);
+            inner.entries.retain(|_, entry| entry.last_used.load(Ordering::Relaxed) > median);
+            inner.n_bytes = inner.entries.values().map(|entry| entry.body.len()).sum();
         }
+        rendered.last_used.store(self.epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
         inner.n_bytes += rendered.body.len();
         if let Some(replaced) = inner.entries.insert(key, rendered) {
             inner.n_bytes = inner.n_bytes.saturating_sub(replaced.body.len());
@@ -266,4 +281,36 @@ async fn opml(State(state): State<AppState>, headers: HeaderMap) -> Response {
         .collect();
     let body = write_opml("feedwright feeds", &entries, Utc::now());
     ([(header::CONTENT_TYPE, "text/x-opml; charset=utf-8")], body).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(feed: usize, base_url: &str) -> CacheKey {
+        CacheKey { site: "s".into(), feed: format!("f{feed}"), format: FeedFormat::Rss, limit: None, base_url: base_url.into(), config_generation: 0 }
+    }
+
+    fn rendered(n_bytes: usize) -> Arc<Rendered> {
+        let counter = Arc::new(AtomicU64::new(0));
+        Arc::new(Rendered::new("x".repeat(n_bytes), "e".into(), DateTime::<Utc>::UNIX_EPOCH, (0, counter), FeedFormat::Rss, 60))
+    }
+
+    #[test]
+    fn the_cache_stays_within_its_bounds() {
+        let cache = RenderCache::default();
+        for feed in 0..200 {
+            cache.put(key(feed, "http://a"), rendered(1024 * 1024));
+            let n_bytes = cache.inner.read().expect("lock").n_bytes;
+            assert!(n_bytes <= MAX_CACHE_BYTES, "{n_bytes} bytes after {feed} puts");
+        }
+        assert!(cache.get(&key(199, "http://a")).is_some(), "the newest entry is kept");
+
+        // Client-chosen hosts: only the first few get cached copies.
+        for host in 0..100 {
+            cache.put(key(0, &format!("http://h{host}")), rendered(10));
+        }
+        assert_eq!(cache.inner.read().expect("lock").base_urls.len(), MAX_BASE_URLS);
+        assert!(cache.get(&key(0, "http://h99")).is_none());
+    }
 }
