@@ -271,3 +271,29 @@ fn environment_variables_override_the_file_and_errors_name_them() {
     let rendered: Vec<String> = errors.iter().map(ToString::to_string).collect();
     assert_eq!(rendered, ["environment: FEEDWRIGHT_LISTEN: \"nowhere\" is not an address like \"127.0.0.1:8080\""]);
 }
+
+#[test]
+fn a_page_check_is_checked_and_substituted() {
+    let text = GOOD_SITE.replace("items = \"article\"", "items = \"article\"\ncheck = { select = \"h1[\", contains = \"\" }");
+    let errors = site_errors(&text);
+    let keys: Vec<&str> = errors.iter().map(|error| error.key_path.as_str()).collect();
+    assert_eq!(keys, ["feed[0].check.select", "feed[0].check.contains"], "{errors:?}");
+
+    let text = r#"
+title = "Example"
+home = "https://example.com/"
+[fields]
+title = "h2"
+link = "a@href"
+[[feed]]
+each = [{ section = "a", name = "Arts & Culture" }]
+id = "{section}"
+url = "/{section}/"
+items = "li"
+check = { select = "h1", contains = '"{name}"' }
+"#;
+    let (site, errors) = config::parse_site(Path::new("x.toml"), text);
+    assert!(errors.is_empty(), "{errors:?}");
+    let check = site.expect("site").feeds[0].check.clone().expect("check");
+    assert_eq!(check.contains, "\"Arts & Culture\"");
+}

@@ -130,3 +130,13 @@ fn a_list_feed_on_the_wrong_page_says_so() {
     assert!(matches!(&extraction.warnings[..], [Warning::NoItems { selector, .. }] if selector == "li.clearfix"), "{:?}", extraction.warnings);
     assert!(extraction.warnings[0].to_string().contains("the layout may have changed"));
 }
+
+#[test]
+fn a_section_ranking_read_on_another_sections_article_is_refused() {
+    // The politics article's ranking is "Politics" POPULAR ARTICLE: not the business ranking.
+    let extraction = extract("popular-business", "article-politics.html", &format!("{HOST}/politics/politics-government/20261128-300101/"));
+    assert!(extraction.items.is_empty());
+    let [Warning::CheckFailed { found, .. }] = &extraction.warnings[..] else { panic!("{:?}", extraction.warnings) };
+    assert_eq!(found.as_deref(), Some("\"Politics\" POPULAR ARTICLE"));
+    assert!(extraction.warnings[0].to_string().contains("this is not the page the feed expects"));
+}

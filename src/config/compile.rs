@@ -11,7 +11,7 @@ use scraper::Selector;
 use url::Url;
 
 use super::compiled::{
-    CompiledSelector, Feed, Field, FieldName, Fields, Filter, Settings, Site, Step, Take, Template,
+    CompiledSelector, Feed, Field, FieldName, Fields, Filter, PageCheck, Settings, Site, Step, Take, Template,
 };
 use super::diagnostics::{KeyPath, Reporter};
 use super::raw::{RawEach, RawFeed, RawField, RawFields, RawFilter, RawSettings, RawSite, RawStep};
@@ -343,6 +343,15 @@ fn compile_feed(
     let url = compile_url(reporter, &feed_path.key("url"), &url_text, home);
     let items = compile_selector(reporter, &feed_path.key("items"), &raw.items);
     let follow = raw.follow.as_ref().and_then(|follow| compile_field(reporter, &feed_path.key("follow"), FieldName::Link, follow));
+    let check = raw.check.as_ref().and_then(|check| {
+        let check_path = feed_path.key("check");
+        let select = compile_selector(reporter, &check_path.key("select"), &check.select);
+        let contains = substitute(reporter, &check_path.key("contains"), &check.contains, bindings);
+        if contains.trim().is_empty() {
+            reporter.error(&check_path.key("contains"), "`contains` must not be empty");
+        }
+        select.map(|select| PageCheck { select, contains })
+    });
     if raw.show_rank && !raw.ranking {
         reporter.error(&feed_path.key("show_rank"), "`show_rank` needs `ranking = true`");
     }
@@ -383,6 +392,7 @@ fn compile_feed(
         ranking: raw.ranking,
         show_rank: raw.show_rank,
         limit: raw.limit,
+        check,
         include,
         exclude,
         refresh,

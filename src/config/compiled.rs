@@ -110,6 +110,8 @@ pub struct Feed {
     pub ranking: bool,
     pub show_rank: bool,
     pub limit: Option<u32>,
+    /// The page must show this before its items are read.
+    pub check: Option<PageCheck>,
     pub include: Option<Filter>,
     pub exclude: Option<Filter>,
     pub refresh: Option<Duration>,
@@ -366,6 +368,13 @@ impl Template {
             _ => None,
         })
     }
+}
+
+/// A compiled `check`: the first element matching `select` must contain `contains`.
+#[derive(Debug, Clone)]
+pub struct PageCheck {
+    pub select: CompiledSelector,
+    pub contains: String,
 }
 
 /// Compiled include/exclude rules.

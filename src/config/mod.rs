@@ -15,7 +15,7 @@ pub mod raw;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-pub use compiled::{CompiledSelector, Config, Feed, Field, FieldName, Fields, Filter, Settings, Site, Step, Take, Template, TemplatePart};
+pub use compiled::{CompiledSelector, Config, Feed, Field, FieldName, Fields, Filter, PageCheck, Settings, Site, Step, Take, Template, TemplatePart};
 pub use diagnostics::{ConfigError, ConfigErrors, KeyPath, PathSegment};
 pub use live::LiveConfig;
 

@@ -123,6 +123,10 @@ pub struct RawFeed {
     pub show_rank: bool,
     /// At most this many items are taken from the page (after filters).
     pub limit: Option<u32>,
+    /// Make sure the page is the right one before reading it: the text of the first element matching
+    /// `select` must contain `contains` (may use `{var}` from `each`). A page that fails the check is a
+    /// failed refresh, not a list of the wrong items.
+    pub check: Option<RawCheck>,
     /// Keep only items matching every rule given here.
     pub include: Option<RawFilter>,
     /// Drop items matching any rule given here.
@@ -143,6 +147,15 @@ pub struct RawFeed {
     /// Set to `false` when this feed's items look nothing like the site's usual list items (a ranking
     /// block, say): then only this feed's own `fields` apply. Default `true`.
     pub inherit_fields: Option<bool>,
+}
+
+/// A `check` on the page the items are read from.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+pub struct RawCheck {
+    /// CSS selector of the element whose text is checked, e.g. `"div.ranking_1 h2"`.
+    pub select: String,
+    /// Text the element must contain, e.g. `"\"{name}\" POPULAR ARTICLE"`.
+    pub contains: String,
 }
 
 /// Rows for `each`.

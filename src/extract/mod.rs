@@ -48,6 +48,8 @@ pub enum Warning {
     BadUrl { item: usize, field: String, value: String },
     /// `follow` found no link to follow.
     FollowFailed { selector: String },
+    /// The page's `check` failed: it is not the page the feed expects, so no item was read.
+    CheckFailed { selector: String, expected: String, found: Option<String> },
     /// A field's step could not apply (a regex without a match, a URL that does not resolve), so the
     /// value was dropped.
     StepFailed { item: usize, field: String, reason: String },
@@ -74,6 +76,14 @@ impl fmt::Display for Warning {
                 write!(formatter, "item {item}: field `{field}`: {value:?} is not an http(s) URL")
             }
             Warning::StepFailed { item, field, reason } => write!(formatter, "item {item}: field `{field}`: {reason}, so the value was dropped"),
+            Warning::CheckFailed { selector, expected, found: Some(found) } => write!(
+                formatter,
+                "the page check failed: `{selector}` reads {found:?}, which does not contain {expected:?}; this is not the page the feed expects"
+            ),
+            Warning::CheckFailed { selector, expected, found: None } => write!(
+                formatter,
+                "the page check failed: `{selector}` matched nothing (expected it to contain {expected:?}); the layout may have changed"
+            ),
             Warning::FollowFailed { selector } => {
                 write!(formatter, "`follow` (`{selector}`) found no link on the page; the layout may have changed")
             }
@@ -116,6 +126,13 @@ pub fn extract_from_document(
     feed: &Feed,
     context: &ExtractContext,
 ) -> Extraction {
+    if let Some(check) = &feed.check {
+        let found = document.select(&check.select.selector).next().map(|element| collapse_whitespace(&field::text_of(element, &Default::default())));
+        if !found.as_deref().is_some_and(|text| text.contains(check.contains.as_str())) {
+            let warning = Warning::CheckFailed { selector: check.select.text.clone(), expected: check.contains.clone(), found };
+            return Extraction { warnings: vec![warning], ..Default::default() };
+        }
+    }
     let elements: Vec<ElementRef<'_>> = document.select(&feed.items.selector).collect();
     let mut extraction = Extraction { n_matched: elements.len(), ..Default::default() };
     if elements.is_empty() {

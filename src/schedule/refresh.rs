@@ -251,7 +251,7 @@ fn is_permanent(error: &FetchError) -> bool {
 fn empty_result_message(warnings: &[Warning], page_url: &str) -> String {
     let first = warnings
         .iter()
-        .find(|warning| matches!(warning, Warning::NoItems { .. }))
+        .find(|warning| matches!(warning, Warning::NoItems { .. } | Warning::CheckFailed { .. }))
         .or_else(|| warnings.first())
         .map(ToString::to_string)
         .unwrap_or_else(|| "no items were found".to_owned());
