@@ -283,7 +283,7 @@ fn refresh(target: Option<&str>, config_dir: &Path, data: Option<PathBuf>) -> an
                 format!("ok      {} items ({n_new} new, {n_updated} updated{})", n_items, if *n_warnings > 0 { format!(", {n_warnings} warnings") } else { String::new() })
             }
             Ok(RefreshReport::NotModified) => "ok      not modified since the last refresh".to_owned(),
-            Ok(RefreshReport::Failed { message }) => {
+            Ok(RefreshReport::Failed { message, .. }) => {
                 n_failed += 1;
                 format!("FAILED  {message}")
             }

@@ -45,6 +45,16 @@ pub fn next_refresh_at(state: Option<&FeedState>, interval: Duration, now: DateT
     }
 }
 
+/// After a failed refresh: the backoff, or later when the site asked us to wait longer (Retry-After
+/// beyond what a retry within the refresh would wait).
+pub fn next_refresh_after_failure(state: &FeedState, interval: Duration, now: DateTime<Utc>, retry_after: Option<Duration>) -> DateTime<Utc> {
+    let backoff = next_refresh_at(Some(state), interval, now);
+    match retry_after {
+        Some(wait) => backoff.max(after(now, wait)),
+        None => backoff,
+    }
+}
+
 /// Broken: failed `broken_after` times in a row.
 pub fn is_broken(state: &FeedState, broken_after: u32) -> bool {
     state.consecutive_failures >= broken_after
@@ -93,6 +103,18 @@ mod tests {
         assert!(next_refresh_at(Some(&stale), interval, now) < now);
         let failing = state(3, Some("2026-11-30T11:58:00Z"), Some("2026-11-30T10:00:00Z"));
         assert_eq!(next_refresh_at(Some(&failing), interval, now).to_rfc3339(), "2026-11-30T12:06:00+00:00");
+    }
+
+    #[test]
+    fn a_site_that_asks_to_wait_is_left_alone_that_long() {
+        let now = DateTime::parse_from_rfc3339("2026-11-30T12:00:00Z").expect("date").with_timezone(&Utc);
+        let failing = state(1, Some("2026-11-30T12:00:00Z"), Some("2026-11-30T10:00:00Z"));
+        let interval = Duration::from_secs(1800);
+        assert_eq!(next_refresh_after_failure(&failing, interval, now, None).to_rfc3339(), "2026-11-30T12:02:00+00:00");
+        let asked = Some(Duration::from_secs(3600));
+        assert_eq!(next_refresh_after_failure(&failing, interval, now, asked).to_rfc3339(), "2026-11-30T13:00:00+00:00");
+        let short = Some(Duration::from_secs(10));
+        assert_eq!(next_refresh_after_failure(&failing, interval, now, short).to_rfc3339(), "2026-11-30T12:02:00+00:00");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use tracing::Instrument;
 
 use chrono::{DateTime, Utc};
 
-use super::scrape::{ScrapeHints, ScrapeOutcome, request_options, scrape_feed};
+use super::scrape::{ScrapeError, ScrapeHints, ScrapeOutcome, request_options, scrape_feed};
 use crate::config::{Feed, Settings, Site};
 use crate::extract::complete::complete_item;
 use crate::extract::{ExtractContext, Warning};
@@ -27,8 +27,9 @@ pub enum RefreshReport {
     Updated { n_items: usize, n_new: usize, n_updated: usize, n_warnings: usize },
     /// The page answered 304: nothing to do.
     NotModified,
-    /// The refresh failed; the message is what the status shows.
-    Failed { message: String },
+    /// The refresh failed; the message is what the status shows. `retry_after` is set when the site
+    /// asked us to wait (HTTP 429/503 with Retry-After) longer than a retry could.
+    Failed { message: String, retry_after: Option<std::time::Duration> },
 }
 
 /// Everything a refresh needs besides the feed.
@@ -95,7 +96,7 @@ async fn refresh_feed_in_span(context: &RefreshContext, settings: &Settings, sit
         Ok(ScrapeOutcome::Scraped(scrape)) if scrape.extraction.items.is_empty() && scrape.extraction.n_filtered_out == 0 => {
             let message = empty_result_message(&scrape.extraction.warnings, scrape.page_url.as_str());
             record_failure(context, &key, now, &message).await?;
-            RefreshReport::Failed { message }
+            RefreshReport::Failed { message, retry_after: None }
         }
         Ok(ScrapeOutcome::Scraped(scrape)) => {
             for warning in &scrape.extraction.warnings {
@@ -142,7 +143,11 @@ async fn refresh_feed_in_span(context: &RefreshContext, settings: &Settings, sit
         Err(error) => {
             let message = error.to_string();
             record_failure(context, &key, now, &message).await?;
-            RefreshReport::Failed { message }
+            let retry_after = match error {
+                ScrapeError::Fetch(FetchError::RetryLater { retry_after, .. }) => Some(retry_after),
+                _ => None,
+            };
+            RefreshReport::Failed { message, retry_after }
         }
     };
     let elapsed_ms = started.elapsed().as_millis() as u64;
@@ -155,7 +160,7 @@ async fn refresh_feed_in_span(context: &RefreshContext, settings: &Settings, sit
             tracing::info!(elapsed_ms, "not modified");
             metrics::counter!("feedwright_refreshes_total", "outcome" => "not_modified").increment(1);
         }
-        RefreshReport::Failed { message } => {
+        RefreshReport::Failed { message, .. } => {
             tracing::warn!(error = %message, elapsed_ms, "refresh failed");
             metrics::counter!("feedwright_refreshes_total", "outcome" => "failed").increment(1);
         }

@@ -110,7 +110,10 @@ impl Runner {
                                 (Ok(RefreshReport::Updated { .. } | RefreshReport::NotModified), Some(state)) => {
                                     policy::after(policy::next_refresh_at(Some(state), interval, now), jitter(interval))
                                 }
-                                (Ok(RefreshReport::Failed { .. }), Some(state)) => policy::next_refresh_at(Some(state), interval, now),
+                                // Failing: the backoff, or later if the site asked us to wait longer.
+                                (Ok(RefreshReport::Failed { retry_after, .. }), Some(state)) => {
+                                    policy::next_refresh_after_failure(state, interval, now, *retry_after)
+                                }
                                 // The store failed (or cannot say how the feed is): back off as for a failure,
                                 // rather than refreshing again at the next tick.
                                 _ => {
