@@ -76,7 +76,7 @@ use url::Url;
 use super::ExtractContext;
 use super::date::{DateContext, parse_date};
 use super::field::{absolute_url, text_of};
-use super::html::{escape_into, push_end_tag, push_start_tag};
+use super::html::{escape_into, push_start_tag, write_children};
 use super::text::{collapse_whitespace, strip_tags};
 
 /// What a page says about the article it holds. Empty fields mean the page did not say.
@@ -1349,60 +1349,34 @@ fn is_placeholder_source(src: &str) -> bool {
 /// elements gone, images given their real source (or dropped without one).
 /// Walks iteratively, so deep nesting cannot overflow the stack.
 fn prepare_html(root: ElementRef<'_>, also_drop: &[&str]) -> String {
-    let mut out = String::new();
-    let mut skip_depth = 0usize;
-    let root_id = root.id();
-    for edge in root.traverse() {
-        match edge {
-            ego_tree::iter::Edge::Open(node) => {
-                if node.id() == root_id {
-                    continue;
+    write_children(root, |out, node| {
+        match node.value() {
+            Node::Text(text) => escape_into(out, text, false),
+            Node::Element(element) => {
+                let name = element.name();
+                let empty_inline = EMPTY_DROPPABLE.contains(&name)
+                    && node.children().all(|child| child.value().as_text().is_some_and(|text| text.trim().is_empty()));
+                let dropped_here = also_drop.iter().any(|drop| match drop.strip_prefix('.') {
+                    Some(word) => element.attr("class").is_some_and(|class| class.to_ascii_lowercase().contains(word)),
+                    None => *drop == name,
+                });
+                if DROPPED_WITH_CONTENT.contains(&name) || empty_inline || dropped_here {
+                    return false;
                 }
-                if skip_depth > 0 {
-                    skip_depth += 1;
-                    continue;
-                }
-                match node.value() {
-                    Node::Text(text) => escape_into(&mut out, text, false),
-                    Node::Element(element) => {
-                        let name = element.name();
-                        let empty_inline = EMPTY_DROPPABLE.contains(&name)
-                            && node.children().all(|child| child.value().as_text().is_some_and(|text| text.trim().is_empty()));
-                        let dropped_here = also_drop.iter().any(|drop| match drop.strip_prefix('.') {
-                            Some(word) => element.attr("class").is_some_and(|class| class.to_ascii_lowercase().contains(word)),
-                            None => *drop == name,
-                        });
-                        if DROPPED_WITH_CONTENT.contains(&name) || empty_inline || dropped_here {
-                            skip_depth = 1;
-                            continue;
-                        }
-                        if name == "img" {
-                            if let Some(source) = image_source(element) {
-                                let kept = ["alt", "width", "height", "title"].into_iter().filter_map(|attribute| element.attr(attribute).map(|value| (attribute, value)));
-                                push_start_tag(&mut out, "img", std::iter::once(("src", source.as_str())).chain(kept));
-                            }
-                            continue;
-                        }
-                        push_start_tag(&mut out, name, element.attrs());
+                if name == "img" {
+                    // An image without a usable source is left out; `img` has no end tag to match.
+                    if let Some(source) = image_source(element) {
+                        let kept = ["alt", "width", "height", "title"].into_iter().filter_map(|attribute| element.attr(attribute).map(|value| (attribute, value)));
+                        push_start_tag(out, "img", std::iter::once(("src", source.as_str())).chain(kept));
                     }
-                    _ => {}
+                    return true;
                 }
+                push_start_tag(out, name, element.attrs());
             }
-            ego_tree::iter::Edge::Close(node) => {
-                if node.id() == root_id {
-                    continue;
-                }
-                if skip_depth > 0 {
-                    skip_depth -= 1;
-                    continue;
-                }
-                if let Node::Element(element) = node.value() {
-                    push_end_tag(&mut out, element.name());
-                }
-            }
+            _ => {}
         }
-    }
-    out
+        true
+    })
 }
 
 

@@ -7,7 +7,7 @@ use ego_tree::NodeId;
 use scraper::{ElementRef, Node};
 use url::Url;
 
-use super::html::{escape_into, push_end_tag, push_start_tag};
+use super::html::{escape_into, push_start_tag, write_children};
 use super::text::{collapse_whitespace, strip_tags};
 use crate::config::{Field, Step, Take, Template, TemplatePart};
 
@@ -105,46 +105,22 @@ fn is_block(name: &str) -> bool {
     matches!(name, "p" | "div" | "li" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "figure" | "figcaption" | "section" | "article" | "tr" | "td" | "th" | "blockquote" | "ul" | "ol")
 }
 
-
 /// The inner HTML of an element without the dropped subtrees and comments, re-serialized
 /// (so entities and quoting are normalized).
 pub fn inner_html_of(element: ElementRef<'_>, dropped: &HashSet<NodeId>) -> String {
-    let mut out = String::new();
-    let mut skip_depth = 0usize;
-    let root_id = element.id();
-    for edge in element.traverse() {
-        match edge {
-            ego_tree::iter::Edge::Open(node) => {
-                if node.id() == root_id {
-                    continue;
-                }
-                if skip_depth > 0 || dropped.contains(&node.id()) || matches!(node.value(), Node::Comment(_)) {
-                    skip_depth += 1;
-                    continue;
-                }
-                match node.value() {
-                    Node::Text(text) => escape_into(&mut out, text, false),
-                    Node::Element(element) => push_start_tag(&mut out, element.name(), element.attrs()),
-                    _ => {}
-                }
-            }
-            ego_tree::iter::Edge::Close(node) => {
-                if node.id() == root_id {
-                    continue;
-                }
-                if skip_depth > 0 {
-                    skip_depth -= 1;
-                    continue;
-                }
-                if let Node::Element(element) = node.value() {
-                    push_end_tag(&mut out, element.name());
-                }
-            }
+    let html = write_children(element, |out, node| {
+        if dropped.contains(&node.id()) || matches!(node.value(), Node::Comment(_)) {
+            return false;
         }
-    }
-    out.trim().to_owned()
+        match node.value() {
+            Node::Text(text) => escape_into(out, text, false),
+            Node::Element(element) => push_start_tag(out, element.name(), element.attrs()),
+            _ => {}
+        }
+        true
+    });
+    html.trim().to_owned()
 }
-
 
 /// Run a field's steps on one value. A step that cannot apply (a regex without a match, a URL that
 /// does not resolve) drops the value and says why, for the caller to report as a warning.

@@ -1,6 +1,34 @@
 //! Writing HTML back out after walking a parsed tree: escaping, attributes, start and end tags. Shared
 //! by the field reader (inner HTML with dropped parts) and the article reader (before sanitizing).
 
+use scraper::{ElementRef, Node};
+
+/// Write out the children of `root`. `open` is called for each node as the walk enters it: it writes
+/// the node's start (text, a tag, or nothing) and returns `false` to leave the node and everything
+/// inside it out. End tags of kept elements are written here. Walks iteratively, so deeply nested
+/// hostile markup cannot overflow the stack.
+pub fn write_children(root: ElementRef<'_>, mut open: impl FnMut(&mut String, ego_tree::NodeRef<'_, Node>) -> bool) -> String {
+    let mut out = String::new();
+    let mut skip_depth = 0usize;
+    let root_id = root.id();
+    for edge in root.traverse() {
+        match edge {
+            ego_tree::iter::Edge::Open(node) if node.id() != root_id && (skip_depth > 0 || !open(&mut out, node)) => {
+                skip_depth += 1;
+            }
+            ego_tree::iter::Edge::Close(node) if node.id() != root_id => {
+                if skip_depth > 0 {
+                    skip_depth -= 1;
+                } else if let Node::Element(element) = node.value() {
+                    push_end_tag(&mut out, element.name());
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Elements that have no end tag.
 const VOID_ELEMENTS: &[&str] = &["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"];
 
