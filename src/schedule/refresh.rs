@@ -58,12 +58,10 @@ pub async fn refresh_feed(context: &RefreshContext, settings: &Settings, site: &
 /// answer each other's conditional requests) and per version of the feed's config (an edited
 /// selector must be applied to the page even when the page itself has not changed).
 fn validators_key(feed: &Feed) -> String {
-    let mut hash: u64 = 0xcbf29ce484222325;
-    for byte in format!("{feed:?}").bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x100000001b3);
-    }
-    format!("{} #{hash:016x}", feed.url)
+    use std::hash::{DefaultHasher, Hasher};
+    let mut hasher = DefaultHasher::new();
+    hasher.write(format!("{feed:?}").as_bytes());
+    format!("{} #{:016x}", feed.url, hasher.finish())
 }
 
 async fn refresh_feed_in_span(context: &RefreshContext, settings: &Settings, site: &Site, feed: &Feed, now: DateTime<Utc>) -> Result<RefreshReport, StoreError> {

@@ -253,14 +253,13 @@ fn not_modified(headers: &HeaderMap, rendered: &Rendered) -> bool {
     false
 }
 
-/// FNV-1a: a stable (across runs and builds) hash for ETags; not for security.
+/// A hash for ETags: `DefaultHasher::new()` has fixed keys, so the same bytes give the same tag across
+/// restarts of one build (readers' conditional requests keep working); not for security.
 fn stable_hash(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf29ce484222325;
-    for byte in bytes {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x100000001b3);
-    }
-    hash
+    use std::hash::{DefaultHasher, Hasher};
+    let mut hasher = DefaultHasher::new();
+    hasher.write(bytes);
+    hasher.finish()
 }
 
 async fn opml(State(state): State<AppState>, headers: HeaderMap) -> Response {

@@ -188,12 +188,6 @@ impl Store {
         self.connection.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The change counter of a feed (0: no change since this process started).
-    pub fn generation(&self, key: &FeedKey) -> u64 {
-        let changes = self.changes.lock().unwrap_or_else(PoisonError::into_inner);
-        changes.get(key).map(|generation| generation.load(Ordering::Acquire)).unwrap_or(0)
-    }
-
     /// The feed's change counter itself, to keep and poll with one atomic load (the server does, on
     /// every request, to know whether its rendered copy is still current).
     pub fn generation_counter(&self, key: &FeedKey) -> Arc<AtomicU64> {
