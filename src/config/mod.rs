@@ -137,7 +137,7 @@ pub fn parse_settings(path: &Path, text: &str) -> (Settings, Vec<ConfigError>) {
 /// Parse `feedwright.toml` text with `FEEDWRIGHT_*` variables laid over it (see [`env`]).
 pub fn parse_settings_with_env(path: &Path, text: &str, environment: &[(String, String)]) -> (Settings, Vec<ConfigError>) {
     let mut reporter = Reporter::new(path, text);
-    let raw: Option<RawSettings> = deserialize_reporting_unknown(&mut reporter, text, &settings_schema());
+    let raw: Option<RawSettings> = deserialize_reporting_unknown(&mut reporter, text, settings_schema);
     let Some(mut raw) = raw else { return (Settings::default(), reporter.errors) };
     let (overrides, env_errors) = env::apply_env(&mut raw, environment);
     let settings = compile::compile_settings(&mut reporter, &raw);
@@ -150,7 +150,7 @@ pub fn parse_settings_with_env(path: &Path, text: &str, environment: &[(String, 
 /// Parse one site file's text. The site id defaults to the file stem.
 pub fn parse_site(path: &Path, text: &str) -> (Option<Site>, Vec<ConfigError>) {
     let mut reporter = Reporter::new(path, text);
-    let raw: Option<RawSite> = deserialize_reporting_unknown(&mut reporter, text, &site_schema());
+    let raw: Option<RawSite> = deserialize_reporting_unknown(&mut reporter, text, site_schema);
     let default_id = path.file_stem().and_then(|stem| stem.to_str()).unwrap_or("site");
     let site = raw.and_then(|raw| compile::compile_site(&mut reporter, &raw, default_id, path));
     let errors = reporter.errors;
@@ -158,10 +158,11 @@ pub fn parse_site(path: &Path, text: &str) -> (Option<Site>, Vec<ConfigError>) {
 }
 
 /// Deserialize, reporting every unknown key (with a "did you mean") rather than stopping at the first.
+/// The schema that gives the suggestions is built only when there is an unknown key.
 fn deserialize_reporting_unknown<T: serde::de::DeserializeOwned>(
     reporter: &mut Reporter,
     text: &str,
-    schema: &serde_json::Value,
+    schema: fn() -> serde_json::Value,
 ) -> Option<T> {
     let deserializer = match toml::Deserializer::parse(text) {
         Ok(deserializer) => deserializer,
@@ -174,9 +175,10 @@ fn deserialize_reporting_unknown<T: serde::de::DeserializeOwned>(
     let result: Result<T, _> = serde_ignored::deserialize(deserializer, |path| unknown_keys.push(key_path_of(&path)));
     match result {
         Ok(value) => {
+            let schema = if unknown_keys.is_empty() { serde_json::Value::Null } else { schema() };
             for path in unknown_keys {
                 let key = path.last_key().unwrap_or_default().to_owned();
-                let known = diagnostics::known_keys(schema, &path.parent());
+                let known = diagnostics::known_keys(&schema, &path.parent());
                 let message = match diagnostics::did_you_mean(&key, &known) {
                     Some(suggestion) => format!("unknown key `{key}`; did you mean `{suggestion}`?"),
                     None if known.is_empty() => format!("unknown key `{key}`"),
